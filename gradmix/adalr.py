@@ -38,7 +38,7 @@ def shared_param_groups(model_or_named_params: nn.Module | Iterable[tuple[str, n
     for n, p in named: groups.setdefault(n.rpartition(".")[0] or n, []).append(p)
     return list(groups.items())
 
-# %% ../nbs/04_adalr.ipynb #d2e456c8
+# %% ../nbs/04_adalr.ipynb #4bc3b703
 @dataclass
 class StepInfo:
     "What a GradMix step did: normalised weights (L,k), per-layer cosines, rho, eta, group names, fallback flags."
@@ -64,11 +64,12 @@ def _parse_groups(shared_groups) -> tuple[list[str], list[list[Tensor]]]:
 class GradMix:
     "Wraps ANY torch optimizer: mixes the shared layers' source gradients towards the V gradient, scales the shared params' learning rate by eta."
     def __init__(self, optimizer: torch.optim.Optimizer, shared_groups: Sequence, beta: float = 10.0,
-                 gamma: float = 0.6, solver: str = "exact", rho_agg: str = "mean", adaptive_lr: bool = True):
+                 gamma: float = 0.6, solver: str = "exact", rho_agg: str = "mean", adaptive_lr: bool = True,
+                 acc_dtype: torch.dtype = torch.float64):
         if solver not in SOLVERS: raise ConfigError(f"unknown solver {solver!r}; choose one of {sorted(SOLVERS)}")
         if rho_agg not in ("mean", "sum"): raise ConfigError(f"unknown rho_agg {rho_agg!r}; choose 'mean' or 'sum'")
         self.optimizer, self.beta, self.gamma = optimizer, beta, gamma
-        self.solver, self.rho_agg, self.adaptive_lr = solver, rho_agg, adaptive_lr
+        self.solver, self.rho_agg, self.adaptive_lr, self.acc_dtype = solver, rho_agg, adaptive_lr, acc_dtype
         self.group_names, groups = _parse_groups(shared_groups)
         shared = [p for g in groups for p in g]
         ids = [id(p) for p in shared]
@@ -97,6 +98,14 @@ class GradMix:
         gs = [torch.zeros_like(p) if g is None else g for g, p in zip(gs, self._shared)]
         return [gs[a:b] for a, b in self._slices]
 
+    @property
+    def groups(self) -> list[list[Tensor]]:
+        "The shared parameter groups, in the order `step_from_grads` expects gradients."
+        return [self._shared[a:b] for a, b in self._slices]
+
+    @property
+    def head_params(self) -> list[Tensor]: return list(self._heads)
+
     def step(self, source_losses: Sequence[Tensor], val_loss: Tensor) -> StepInfo:
         "One GradMix update from k source losses and the V loss; returns what was done."
         if len(source_losses) == 0: raise ConfigError("GradMix.step needs at least one source loss")
@@ -108,7 +117,28 @@ class GradMix:
             if heads is None: heads = list(gs[ns:])
             else: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, gs[ns:])]
         val = self._split(torch.autograd.grad(val_loss, self._shared, allow_unused=True))
-        res = mix_weights(*gram_stats(src, val), solver=self.solver, rho_agg=self.rho_agg)
+        return self._apply(src, val, heads)
+
+    def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]], val_grads: Sequence[Sequence[Tensor]],
+                        head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
+        "The GradMix update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param."
+        if len(source_grads) == 0: raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
+        groups = self.groups
+        for who, gs in [*((f"source {i}", s) for i, s in enumerate(source_grads)), ("V", val_grads)]:
+            if len(gs) != len(groups) or any(len(g) != len(ps) or any(t.shape != p.shape for t, p in zip(g, ps))
+                                             for g, ps in zip(gs, groups)):
+                raise ConfigError(f"{who}'s gradients do not match the shared groups (one list of parameter-shaped "
+                                  f"tensors per group, {len(groups)} groups: {self.group_names})")
+        where = {id(p): j for j, p in enumerate(self._heads)}
+        heads: list = [None] * len(self._heads)
+        for p, g in head_grads:
+            j = where.get(id(p))
+            if j is None: raise ConfigError("head_grads holds a parameter that is not a head parameter of the optimizer")
+            heads[j] = g if heads[j] is None else heads[j] + g
+        return self._apply([[list(g) for g in s] for s in source_grads], [list(g) for g in val_grads], heads)
+
+    def _apply(self, src, val, heads) -> StepInfo:
+        res = mix_weights(*gram_stats(src, val, acc_dtype=self.acc_dtype), solver=self.solver, rho_agg=self.rho_agg)
         for (a, b), mixed in zip(self._slices, mixed_gradients(src, res.weights)):
             for p, g in zip(self._shared[a:b], mixed): p.grad = g
         for p, g in zip(self._heads, heads): p.grad = g
