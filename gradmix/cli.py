@@ -15,8 +15,8 @@ import gradmix.methods  # registers the GradMix methods
 # %% auto #0
 __all__ = ['demo', 'build_parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #3594b865
-def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True, workers: int = 1) -> str:
+# %% ../nbs/09_cli.ipynb #9267cc29
+def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True, workers: int = 2) -> str:
     "Train Table 1's upper-half methods on the embedded demo task; print and return a table of test accuracies."
     t0 = time.time()
     summary, table = experiments.reproduce_table1_upper(budget, out=out, ks=(k,), seeds=(seed,), task="demo",
@@ -29,11 +29,16 @@ def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bo
     lines += ["", f"results: {Path(out).resolve()} (runs.csv, summary.csv, per-run history); {time.time() - t0:.0f} s"]
     return "\n".join(lines)
 
-# %% ../nbs/09_cli.ipynb #a57fdea0
+# %% ../nbs/09_cli.ipynb #ca3deb7c
 def _gradmix_opts(a) -> dict:
     "GradMix options given on the command line (only those the user set)."
     keys = ("beta", "gamma", "solver", "rho_agg", "grouping")
     return {k: getattr(a, k) for k in keys if getattr(a, k, None) is not None}
+
+def _budget(a):
+    "The budget named on the command line, with --steps / --lr overrides (recorded in results as budget_cfg)."
+    over = {k: v for k, v in (("steps", a.steps), ("lr", a.lr)) if v is not None}
+    return get_budget(a.budget, **over)
 
 def _ints(s: str) -> tuple:
     try: return tuple(int(v) for v in s.split(","))
@@ -46,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="offline demo on embedded data: trains every method, prints a table")
     d.add_argument("--out", default="runs/demo"); d.add_argument("--k", type=int, default=5)
     d.add_argument("--seed", type=int, default=0); d.add_argument("--budget", default="demo", choices=list(BUDGETS))
-    d.add_argument("--workers", type=int, default=1)
+    d.add_argument("--workers", type=int, default=2, help="parallel training processes (default 2)")
 
     def common(q):
         q.add_argument("--budget", default="cpu", choices=list(BUDGETS))
@@ -56,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--solver", choices=["exact", "slsqp", "sgd"]); q.add_argument("--rho-agg", choices=["mean", "sum"])
         q.add_argument("--grouping", choices=["layer", "tensor", "model"])
         q.add_argument("--no-progress", action="store_true")
+        q.add_argument("--steps", type=int, help="override the budget's number of training steps")
+        q.add_argument("--lr", type=float, help="override the budget's learning rate")
 
     t = sub.add_parser("train", help="train one method on one task, k and seed")
     t.add_argument("--method", required=True, choices=sorted(METHODS)); t.add_argument("--task", default="digits", choices=list(TASKS))
@@ -79,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--warmup", type=int, default=3); b.add_argument("--device", default="cpu")
     return p
 
-# %% ../nbs/09_cli.ipynb #e406ea9c
+# %% ../nbs/09_cli.ipynb #77dc53b1
 def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
@@ -89,7 +96,7 @@ def _dispatch(a) -> int:
         if not a.method.startswith("gradmix") and _gradmix_opts(a):
             raise ConfigError(f"--beta/--gamma/--solver/--rho-agg/--grouping apply to GradMix methods, not {a.method}")
         t0 = time.time()
-        res = run(a.method, a.task, a.k, a.seed, a.budget, a.data_root, out, a.device, not a.no_progress,
+        res = run(a.method, a.task, a.k, a.seed, _budget(a), a.data_root, out, a.device, not a.no_progress,
                   not a.no_resume, opts) if not a.download else _run_download(a, out, opts)
         print(f"{a.method} on {a.task} (k={a.k}, seed={a.seed}, budget {a.budget}): test accuracy "
               f"{100 * res['test_acc']:.2f}% on {res['n_test']} images (best hyper-validation step {res['best_step']}); "
@@ -97,7 +104,7 @@ def _dispatch(a) -> int:
         return 0
     if a.cmd == "reproduce":
         out = a.out or f"runs/{a.table}-{a.budget}"
-        _, table = experiments.reproduce_table1_upper(a.budget, a.data_root, out, a.ks, a.seeds, workers=a.workers,
+        _, table = experiments.reproduce_table1_upper(_budget(a), a.data_root, out, a.ks, a.seeds, workers=a.workers,
                                                       task=a.task, device=a.device, progress=not a.no_progress,
                                                       method_opts=_gradmix_opts(a))
         print(table); print(f"\nwritten to {out}/ (runs.csv, summary.csv, table.md, meta.json)"); return 0
@@ -109,7 +116,7 @@ def _dispatch(a) -> int:
 
 def _run_download(a, out, opts):
     from gradmix.train import make_task, Trainer, get_method
-    b = get_budget(a.budget)
+    b = _budget(a)
     task = make_task(a.task, a.k, a.seed, a.data_root, b.n_hval, download=True)
     return Trainer(task, get_method(a.method, **opts), b, a.seed, out, a.device, not a.no_progress, not a.no_resume).fit()
 

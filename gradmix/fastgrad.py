@@ -33,7 +33,7 @@ def fused_unsupported(model: nn.Module) -> str | None:
             return f"{where} uses padding {m.padding!r} / padding_mode {m.padding_mode!r} (only numeric zero padding)"
     return None
 
-# %% ../nbs/04b_fastgrad.ipynb #2d00fd66
+# %% ../nbs/04b_fastgrad.ipynb #47b17a69
 @dataclass
 class PartGrads:
     "Per-part gradients: `shared[i][l][j]` (part i, group l, j-th parameter of the group), `heads[i]` = [(param, grad)] of part i's head, `losses[i]` (detached)."
@@ -95,7 +95,8 @@ def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str
         w, b = m.weight, m.bias
         need_w, need_b = id(w) in want, b is not None and id(b) in want
         ins, gos = rec[m][0].detach().split(sizes), gout.split(sizes)
-        res = [_layer_grads(m, xi, gi, need_w, need_b) for xi, gi in zip(ins, gos)]
+        with torch.no_grad():   # the weight is a leaf that requires grad: don't let autograd record these products
+            res = [_layer_grads(m, xi, gi, need_w, need_b) for xi, gi in zip(ins, gos)]
         if need_w: per_param[id(w)] = [r[0] for r in res]
         if need_b: per_param[id(b)] = [r[1] for r in res]
     shared = [[[per_param[id(p)][i] for p in g] for g in groups] for i in range(len(parts))]

@@ -15,9 +15,9 @@ from .models import digit_net
 # %% auto #0
 __all__ = ['GRADMIX_DEFAULTS', 'resolve_fused', 'gradmix_step', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
 
-# %% ../nbs/06_methods.ipynb #df559d8b
+# %% ../nbs/06_methods.ipynb #54c25d7f
 GRADMIX_DEFAULTS = dict(beta=10.0, gamma=0.6, solver="exact", rho_agg="mean", adaptive_lr=True, grouping="layer",
-                        fused="auto")
+                        fused=False)
 
 def resolve_fused(fused, model) -> bool:
     "Whether to take the fused path for `model` under option `fused` ('auto', True or False)."

@@ -23,7 +23,7 @@ from .models import MultiHeadNet, digit_net
 __all__ = ['BUDGETS', 'METHODS', 'TASKS', 'Budget', 'get_budget', 'evaluate', 'register_method', 'get_method', 'Method',
            'Trainer', 'TargetOnly', 'summed_source_loss', 'SourceOnly', 'Finetune', 'make_task', 'run']
 
-# %% ../nbs/05_train.ipynb #49293877
+# %% ../nbs/05_train.ipynb #92a97cf5
 @dataclass(frozen=True)
 class Budget:
     "How much to train: network width, steps, batch sizes, evaluation/checkpoint cadence, seeds."
@@ -51,7 +51,7 @@ BUDGETS = {
     "paper": Budget("paper"),
     "cpu": Budget("cpu", width=16, steps=2000, batch_size=32, eval_every=100, ckpt_every=500,
                   finetune_steps=300, seeds=(0, 1, 2), lr=0.01, finetune_lr=0.001),
-    "demo": Budget("demo", width=16, steps=400, batch_size=32, eval_every=50, ckpt_every=200,
+    "demo": Budget("demo", width=16, steps=1000, batch_size=32, eval_every=100, ckpt_every=500,
                    finetune_steps=200, seeds=(0,), n_hval=500, lr=0.01, finetune_lr=0.001),
     "smoke": Budget("smoke", width=4, steps=20, batch_size=16, eval_every=10, ckpt_every=10,
                     finetune_steps=10, seeds=(0,), n_hval=200, lr=0.01, finetune_lr=0.001),
