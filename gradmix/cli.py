@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--warmup", type=int, default=3); b.add_argument("--device", default="cpu")
     return p
 
-# %% ../nbs/09_cli.ipynb #77dc53b1
+# %% ../nbs/09_cli.ipynb #e4ddbed5
 def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
@@ -97,7 +97,7 @@ def _dispatch(a) -> int:
             raise ConfigError(f"--beta/--gamma/--solver/--rho-agg/--grouping apply to GradMix methods, not {a.method}")
         t0 = time.time()
         res = run(a.method, a.task, a.k, a.seed, _budget(a), a.data_root, out, a.device, not a.no_progress,
-                  not a.no_resume, opts) if not a.download else _run_download(a, out, opts)
+                  not a.no_resume, opts, a.download)
         print(f"{a.method} on {a.task} (k={a.k}, seed={a.seed}, budget {a.budget}): test accuracy "
               f"{100 * res['test_acc']:.2f}% on {res['n_test']} images (best hyper-validation step {res['best_step']}); "
               f"{time.time() - t0:.0f} s; results in {out}")
@@ -113,12 +113,6 @@ def _dispatch(a) -> int:
         print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters, warmup=a.warmup, device=a.device)))
         return 0
     raise ConfigError(f"unknown command {a.cmd}")
-
-def _run_download(a, out, opts):
-    from gradmix.train import make_task, Trainer, get_method
-    b = _budget(a)
-    task = make_task(a.task, a.k, a.seed, a.data_root, b.n_hval, download=True)
-    return Trainer(task, get_method(a.method, **opts), b, a.seed, out, a.device, not a.no_progress, not a.no_resume).fit()
 
 def main(argv=None) -> int:
     "Entry point of the `gradmix` command."

@@ -14,20 +14,24 @@ from .train import Method, register_method, Trainer
 # %% auto #0
 __all__ = ['GRADMIX_DEFAULTS', 'resolve_fused', 'gradmix_step', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
 
-# %% ../nbs/06_methods.ipynb #54c25d7f
+# %% ../nbs/06_methods.ipynb #02fc2046
 GRADMIX_DEFAULTS = dict(beta=10.0, gamma=0.6, solver="exact", rho_agg="mean", adaptive_lr=True, grouping="layer",
                         fused=False)
 
+def _check_fused(fused) -> None:
+    if fused not in ("auto", True, False) or isinstance(fused, int) and not isinstance(fused, bool):
+        raise ConfigError(f"fused must be 'auto', True or False, got {fused!r}")
+
 def resolve_fused(fused, model) -> bool:
     "Whether to take the fused path for `model` under option `fused` ('auto', True or False)."
+    _check_fused(fused)
     if fused == "auto": return fused_unsupported(model) is None
     if fused is True:
         why = fused_unsupported(model)
         if why: raise ConfigError(f"fused=True, but fused gradients do not support this model: {why}; "
                                   "use fused='auto' or False for the standard per-loss path")
         return True
-    if fused is False: return False
-    raise ConfigError(f"fused must be 'auto', True or False, got {fused!r}")
+    return False
 
 def gradmix_step(gm: GradMix, model, batches, v: tuple, v_head: str, fused: bool) -> tuple[StepInfo, list, torch.Tensor]:
     "One GradMix step on source `batches` [(x, y, head)] and V `(x, y)` on `v_head`: (info, source losses, V loss)."
@@ -50,8 +54,7 @@ class GradMixMethod(Method):
         clash = {k for k in opts if k in self.fixed and opts[k] != self.fixed[k]}
         if clash: raise ConfigError(f"{self.name} fixes {sorted(clash)}; use --method gradmix to change them")
         super().__init__(**{**GRADMIX_DEFAULTS, **opts, **self.fixed})
-        if self.opts["fused"] not in ("auto", True, False):
-            raise ConfigError(f"fused must be 'auto', True or False, got {self.opts['fused']!r}")
+        _check_fused(self.opts["fused"])
 
     def setup(self, tr):
         tr.optimizer = tr.make_optimizer(tr.budget.lr)

@@ -111,7 +111,7 @@ class Method:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
 
-# %% ../nbs/05_train.ipynb #fd1bd435
+# %% ../nbs/05_train.ipynb #d5c584cc
 def _atomic_torch_save(obj, path: Path) -> None:
     tmp = path.with_suffix(".tmp"); torch.save(obj, tmp); os.replace(tmp, path)
 
@@ -155,10 +155,6 @@ class Trainer:
         return [(*st.batch(step), s.head) for st, s in zip(self.source_streams, self.task.sources)]
 
     def v_batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]: return self.v_stream.batch(step)
-
-    def source_losses(self, step: int) -> list[torch.Tensor]:
-        "Cross-entropy of each source's batch on its own head (one trunk pass per source)."
-        return [F.cross_entropy(self.model(x, h), y) for x, y, h in self.source_batches(step)]
 
     # --- loop
     @property
@@ -327,7 +323,7 @@ def _load_best_state(path) -> dict:
     if not path.exists(): raise ConfigError(f"source checkpoint {path} does not exist")
     return torch.load(path, weights_only=False)["best_state"]
 
-# %% ../nbs/05_train.ipynb #f94a730f
+# %% ../nbs/05_train.ipynb #fd2161a5
 TASKS = {"digits": digits_task, "demo": demo_task}
 
 def make_task(name: str, k: int, seed: int, data_root: str | Path = "data", n_hval: int = 1000, download: bool = False) -> Task:
@@ -338,8 +334,8 @@ def make_task(name: str, k: int, seed: int, data_root: str | Path = "data", n_hv
 
 def run(method: str, task: str | Task = "digits", k: int = 2, seed: int = 0, budget: str | Budget = "cpu",
         data_root: str | Path = "data", out: str | Path | None = None, device=None, progress: bool = True,
-        resume: bool = True, method_opts: dict | None = None) -> dict:
+        resume: bool = True, method_opts: dict | None = None, download: bool = False) -> dict:
     "Train `method` on a task (by name or built) and return its results dict (also written to `out`)."
     b = get_budget(budget)
-    t = make_task(task, k, seed, data_root, b.n_hval) if isinstance(task, str) else task
+    t = make_task(task, k, seed, data_root, b.n_hval, download) if isinstance(task, str) else task
     return Trainer(t, get_method(method, **(method_opts or {})), b, seed, out, device, progress, resume).fit()
