@@ -8,12 +8,13 @@ import argparse, json, sys, time
 from pathlib import Path
 
 import gradmix
-from .core import GradmixError, ConfigError, parse_option
+from .core import ConfigError, DivergedError, GradmixError, parse_option
+from .data.images import PREPARERS
 from .data.tasks import TASKS
 from .train.budgets import BUDGETS, get_budget
 from .train.trainer import METHODS, RunConfig, run
 from .weighting.base import RULES
-from .experiments.grid import METHOD_LABELS, TABLE1_UPPER
+from .experiments.grid import EXECUTORS, METHOD_LABELS, TABLE1_UPPER
 from .experiments.tables import REPRODUCERS
 
 # %% auto #0
@@ -96,8 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--ks", type=_ints, default=None, help="comma-separated k values (default: the paper's)")
     r.add_argument("--seeds", type=_ints, default=None, help="comma-separated seeds (default: the budget's)")
     r.add_argument("--workers", type=int, default=1, help="parallel training processes (default: %(default)s)")
+    r.add_argument("--executor", default="local", choices=list(EXECUTORS), help="where runs execute (default: %(default)s processes)")
+    r.add_argument("--executor-opt", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+                   help="an option of the executor (repeatable), e.g. --executor-opt address=tcp://host:8786")
     r.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
     _common(r)
+
+    pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
+    pr.add_argument("dataset", choices=list(PREPARERS), help="what to prepare; `gradmix prepare NAME --help` for its options")
+    pr.add_argument("args", nargs=argparse.REMAINDER, help="the preparer's own arguments")
 
     b = sub.add_parser("bench", help="time GradMix steps against Source-only and every weighting rule (prints JSON)")
     b.add_argument("--width", type=int, default=64, help="digit network width (default: %(default)s, the paper's)")
@@ -139,6 +147,7 @@ def _dispatch(a) -> int:
         from gradmix.experiments.bench import bench
         print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters, warmup=a.warmup, device=a.device, progress=True)))
         return 0
+    if a.cmd == "prepare": return PREPARERS[a.dataset](a.args)
     cfg = run_config(a)
     if a.cmd == "train":
         cfg = cfg.replace(out=cfg.out or f"runs/{a.task}/{a.method}/k{a.k}/seed{a.seed}")
@@ -149,13 +158,21 @@ def _dispatch(a) -> int:
               f"{time.time() - t0:.0f} s; results in {cfg.out}")
         return 0
     out = a.out or f"runs/{a.table}-{a.budget}"
-    _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress)
-    print("\n" + table); print(f"\nwritten to {out}/ (runs.csv, summary.csv, table.md, meta.json)"); return 0
+    xopts = {k: parse_option(v) for k, v in a.executor_opt}
+    _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
+                                    executor=a.executor, executor_opts=xopts)
+    print("\n" + table); print(f"\nwritten to {out}/ (runs.csv, summary.csv, table.md, meta.json)")
+    meta = json.loads((Path(out) / "meta.json").read_text())
+    for what, note in (("diverged", "not in the means"), ("failed", "run the same command again to retry them")):
+        if meta.get(what): print(f"{len(meta[what])} run(s) {what} ({note}): " + ", ".join(f"{d['method']} k={d['k']} seed={d['seed']}" for d in meta[what]))
+    return 0
 
 def main(argv=None) -> int:
     "Entry point of the `gradmix` command."
     a = build_parser().parse_args(argv)
     try: return _dispatch(a)
+    except DivergedError as e:
+        print(f"gradmix: diverged: {e}", file=sys.stderr); return 3
     except GradmixError as e:
         print(f"gradmix: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:

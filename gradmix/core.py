@@ -4,15 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #392dee82
 from __future__ import annotations
-import importlib, json, os, random
+import importlib, json, os, pkgutil, random
 from collections.abc import Mapping
 from typing import Callable, Sequence
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GradmixError', 'DataMissingError', 'TaskError', 'ConfigError', 'set_seed', 'torch_generator', 'default_device',
-           'Registry', 'Option', 'option_default', 'resolve_options', 'parse_option']
+__all__ = ['GradmixError', 'DataMissingError', 'TaskError', 'ConfigError', 'DivergedError', 'set_seed', 'torch_generator',
+           'default_device', 'Registry', 'Option', 'option_default', 'resolve_options', 'parse_option']
 
 # %% ../nbs/00_core.ipynb #1568c805
 class GradmixError(Exception):
@@ -26,6 +26,9 @@ class TaskError(GradmixError, ValueError):
 
 class ConfigError(GradmixError, ValueError):
     "An option or argument has a value gradmix cannot use."
+
+class DivergedError(GradmixError, ArithmeticError):
+    "A run's loss or parameters became non-finite: it stopped, and its results say so."
 
 # %% ../nbs/00_core.ipynb #23502922
 def set_seed(seed: int) -> None:
@@ -63,7 +66,10 @@ class Registry(Mapping):
     def _load(self) -> None:
         if self._loaded: return
         self._loaded = True                         # before importing: the modules register into this registry
-        for m in self.builtins: importlib.import_module(m)
+        for name in self.builtins:
+            mod = importlib.import_module(name)
+            for info in pkgutil.iter_modules(getattr(mod, "__path__", [])):   # a package: every public module in it
+                if not info.name.startswith("_"): importlib.import_module(f"{name}.{info.name}")
 
     def register(self, name: str, entry=None):
         "Add `entry` under `name` (or use as a decorator); classes get a `name` attribute."

@@ -13,11 +13,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core import GradmixError, DataMissingError, ConfigError
+from ..core import GradmixError, DataMissingError, ConfigError, Registry
 
 # %% auto #0
-__all__ = ['SVHN_NPZ', 'DATASETS', 'find_data_root', 'ImageSet', 'preprocess_digits', 'load_mnist', 'load_svhn', 'load_optdigits',
-           'load_mnist5k', 'DatasetInfo', 'dataset_info', 'load_dataset', 'clear_cache']
+__all__ = ['SVHN_NPZ', 'DATASETS', 'PREPARERS', 'find_data_root', 'ImageSet', 'preprocess_digits', 'load_mnist', 'load_svhn',
+           'load_optdigits', 'load_mnist5k', 'DatasetInfo', 'dataset_info', 'load_dataset', 'clear_cache']
 
 # %% ../../nbs/data/01_images.ipynb #b63a2f46
 def find_data_root(candidates: Sequence[str | Path] = ()) -> Path | None:
@@ -54,6 +54,10 @@ class ImageSet:
         if _is_grey_view(self.x): x = self.x[:, :1][idx].expand(-1, 3, -1, -1)
         else: x = self.x[idx]
         return ImageSet(x, self.y[idx], self.name if name is None else name)
+
+    def batches(self, batch_size: int = 1000):
+        "`(x, y)` in order, `batch_size` at a time (what evaluation iterates over)."
+        for i in range(0, len(self), batch_size): yield self.x[i:i+batch_size], self.y[i:i+batch_size]
 
     def to(self, device) -> ImageSet:
         "A copy on `device` (a grey view is moved as one channel and expanded again)."
@@ -195,3 +199,6 @@ def load_dataset(name: str, root="data", train: bool = True, download: bool = Fa
 def clear_cache() -> None:
     "Forget every dataset `load_dataset` has read."
     _CACHE.clear()
+
+# %% ../../nbs/data/01_images.ipynb #c1a2b3d1
+PREPARERS = Registry("preparer", builtins=["gradmix.data"])

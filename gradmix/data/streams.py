@@ -11,7 +11,7 @@ from ..core import ConfigError, torch_generator
 from .images import ImageSet, preprocess_digits
 
 # %% auto #0
-__all__ = ['BatchStream']
+__all__ = ['BatchStream', 'make_stream']
 
 # %% ../../nbs/data/03_streams.ipynb #d46d8ae4
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -48,3 +48,9 @@ class BatchStream:
         return (x, self.data.y[idx]) if self.labels else x
 
     def __repr__(self): return f"BatchStream({self.data.name!r}, n={self.n}, batch_size={self.batch_size}, seed={self.seed})"
+
+# %% ../../nbs/data/03_streams.ipynb #83e10ab3
+def make_stream(data, batch_size: int, seed: int, device=None, labels: bool = True):
+    "A reproducible stream of mini-batches from `data` (its own `stream` method, or a `BatchStream`)."
+    if hasattr(data, "stream"): return data.stream(batch_size, seed, device, labels)
+    return BatchStream(data, batch_size, seed, device, labels)

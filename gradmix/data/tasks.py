@@ -207,7 +207,7 @@ def demo_task(k: int, seed: int, n_hval: int = 500, n_test: int = 1000) -> Task:
     return build_task(DEMO["sources"], DEMO["target"], k, seed, n_hval=n_hval, n_test=n_test)
 
 # %% ../../nbs/data/02_tasks.ipynb #fd2161a6
-TASKS = Registry("task")
+TASKS = Registry("task", builtins=["gradmix.data"])
 TASKS.register("digits", lambda k, seed, root, n_hval, download: digits_task(k, seed, root, download, n_hval))
 TASKS.register("demo", lambda k, seed, root, n_hval, download: demo_task(k, seed, n_hval=min(n_hval, 500)))
 

@@ -13,13 +13,13 @@ import pandas as pd
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from ..core import ConfigError, GradmixError
-from ..data.tasks import make_task
+from ..core import ConfigError, DivergedError, GradmixError, Registry
 from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'Job', 'plan_jobs', 'options_for', 'check_options',
-           'job_config', 'run_job', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
+__all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
+           'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'InProcess',
+           'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -37,23 +37,55 @@ TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmi
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
 @dataclass(frozen=True)
 class Job:
-    "One training run of a grid."
+    "One training run of a grid: method, k, seed and its own options as sorted (name, value) pairs."
     method: str
     k: int
     seed: int
+    options: tuple = ()
 
-    def dir(self, out: Path) -> Path:
-        k = "kall" if self.method == "source_only" else f"k{self.k}"
-        return Path(out) / self.method / k / f"seed{self.seed}"
+    @property
+    def opts(self) -> dict: return dict(self.options)
+    @property
+    def uses_k(self) -> bool: return METHODS[self.method].uses_k
+
+    def key(self) -> tuple: return (self.method, self.k if self.uses_k else None, self.seed, self.options)
+
+    def dir(self, out) -> Path:
+        tag = ["_".join(f"{k}{v}" for k, v in self.options)] if self.options else []
+        return Path(out).joinpath(self.method, *tag, f"k{self.k}" if self.uses_k else "kall", f"seed{self.seed}")
+
+def job(method: str, k: int, seed: int, **options) -> Job:
+    "A `Job` with its options given as keywords."
+    return Job(method, k, seed, tuple(sorted(options.items())))
+
+def _unique(jobs) -> list[Job]:
+    seen, out = set(), []
+    for j in jobs:
+        if j.key() not in seen: seen.add(j.key()); out.append(j)
+    return out
 
 def plan_jobs(methods, ks, seeds) -> list[Job]:
-    "The runs a table needs, Source-only first (Fine-tune starts from it), one Source-only run per seed."
+    "One run per method, k and seed (one per seed for methods that do not use k)."
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ConfigError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
-    jobs = [Job("source_only", min(ks), s) for s in seeds if "source_only" in methods or "finetune" in methods]
-    jobs += [Job(m, k, s) for s in seeds for k in ks for m in methods if m not in ("source_only", "finetune")]
-    jobs += [Job("finetune", k, s) for s in seeds for k in ks if "finetune" in methods]
-    return jobs
+    return _unique(job(m, k, s) for s in seeds for k in sorted(ks) for m in methods)
+
+def prerequisite_jobs(j: Job) -> list[Job]:
+    "The runs `j` needs first (same k and seed)."
+    return [job(m, j.k, j.seed, **o) for m, o in METHODS[j.method].prerequisites(j.opts)]
+
+def in_waves(jobs) -> list[list[Job]]:
+    "`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it needs."
+    depth: dict = {}
+    def visit(j, trail=()):
+        if j.key() in trail: raise ConfigError(f"circular prerequisites: {[t[0] for t in trail]}")
+        if j.key() not in depth:
+            depth[j.key()] = (1 + max((visit(p, trail + (j.key(),))[0] for p in prerequisite_jobs(j)), default=-1), j)
+        return depth[j.key()]
+    for j in jobs: visit(j)
+    waves = [[] for _ in range(1 + max((d for d, _ in depth.values()), default=-1))]
+    for d, j in depth.values(): waves[d].append(j)
+    return waves
 
 def options_for(method: str, options: dict) -> dict:
     "The subset of `options` that `method` lets a user set."
@@ -63,24 +95,23 @@ def options_for(method: str, options: dict) -> dict:
 def check_options(methods, options: dict) -> None:
     "Every option must belong to at least one of `methods`."
     orphans = set(options) - set().union(*(METHODS[m].settable(options) for m in methods))
-    if orphans: raise ConfigError(f"no method of {list(methods)} has option(s) {sorted(orphans)}")
+    if orphans: raise ConfigError(f"no method of {sorted(methods)} has option(s) {sorted(orphans)}")
 
 # %% ../../nbs/experiments/01_grid.ipynb #c89da467
-def job_config(job: Job, base: RunConfig, out) -> RunConfig:
-    "The run configuration of `job` in grid folder `out`."
-    opts = options_for(job.method, base.options)
-    if job.method == "finetune": opts["source_ckpt"] = str(Job("source_only", job.k, job.seed).dir(out) / "checkpoint.pt")
-    return base.replace(method=job.method, k=job.k, seed=job.seed, options=opts, out=str(job.dir(out)), progress=False)
+def job_config(j: Job, base: RunConfig, out) -> RunConfig:
+    "The run configuration of job `j` in grid folder `out`."
+    pre = [p.dir(out) for p in prerequisite_jobs(j)]
+    opts = options_for(j.method, base.options) | j.opts | METHODS[j.method].prerequisite_options(j.opts, pre)
+    return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, out=str(j.dir(out)), progress=False)
 
 def run_job(cfg: RunConfig) -> dict:
-    "Run (or resume, or skip when done) one run; return its results."
+    "Run (or resume, or skip when done) one run; return its results (a diverged run's say so)."
     if cfg.threads: torch.set_num_threads(cfg.threads)
     done = Path(cfg.out) / "results.json"
-    if done.exists(): return json.loads(done.read_text())
-    src = cfg.options.get("source_ckpt")
-    if src and not Path(src).exists(): raise GradmixError(f"Fine-tune needs the Source-only run of seed {cfg.seed} first ({src})")
+    if done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished": return json.loads(done.read_text())
     method = get_method(cfg.method, **cfg.options)
-    return Trainer(_task_cached(cfg), method, cfg).fit()
+    try: return Trainer(_task_cached(cfg), method, cfg).fit()
+    except DivergedError: return json.loads(done.read_text())
 
 _TASKS: dict = {}
 def _task_cached(cfg: RunConfig):
@@ -88,60 +119,85 @@ def _task_cached(cfg: RunConfig):
     if key not in _TASKS: _TASKS.clear(); _TASKS[key] = cfg.build_task()
     return _TASKS[key]
 
+# %% ../../nbs/experiments/01_grid.ipynb #beda6f2a
+class InProcess:
+    "The sequential executor: runs each job in the calling process when its result is asked for."
+    def submit(self, fn, *args):
+        class _Done:
+            def result(self_): return fn(*args)
+        return _Done()
+    def shutdown(self, wait: bool = True): pass
+
+EXECUTORS = Registry("executor", builtins=["gradmix.experiments"])
+EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(workers, **opts) if workers > 1 else InProcess())
+
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
-def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True) -> pd.DataFrame:
-    "Run every job (skipping finished ones) and return one row per (method, k, seed); writes runs.csv."
+def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
+             executor: str = "local", executor_opts: dict | None = None) -> pd.DataFrame:
+    "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    check_options({j.method for j in jobs}, base.options)
+    waves = in_waves(jobs)
+    check_options({j.method for w in waves for j in w}, base.options)
     threads = base.threads or max(1, (os.cpu_count() or 1) // max(workers, 1))
-    cfgs = [job_config(j, base.replace(threads=threads), out) for j in jobs]
-    first = [c for c in cfgs if c.method != "finetune"]; then = [c for c in cfgs if c.method == "finetune"]
-    results = []
-    bar = progress_bar(range(len(jobs))) if progress else None
+    base = base.replace(threads=threads)
+    results = {}
+    bar = progress_bar(range(sum(map(len, waves)))) if progress else None
     bar_iter = iter(bar or [])
-    def done(r):
-        results.append(r); next(bar_iter, None)
-        if bar: bar.comment = f"{r['method']} k={r['k']} seed={r['seed']}: {100 * r['test_acc']:.2f}%"
-    if workers <= 1:
-        for c in first + then: done(run_job(c))
-    else:
-        with ProcessPoolExecutor(workers) as ex:
-            for phase in (first, then):
-                for f in [ex.submit(run_job, c) for c in phase]: done(f.result())
-    rows = expand_source_only(pd.DataFrame([_row(r) for r in results]), sorted({j.k for j in jobs}))
+    def done(j, r):
+        results[j.key()] = r; next(bar_iter, None)
+        if bar: bar.comment = f"{j.method} k={j.k} seed={j.seed}: " + (f"{100 * r['test_acc']:.2f}%" if r.get("status") == "finished" else r.get("status"))
+    ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
+    try:
+        for wave in waves:
+            futures = [(j, ex.submit(run_job, job_config(j, base, out))) for j in wave]
+            for j, f in futures:
+                try: done(j, f.result())
+                except GradmixError as e: done(j, dict(status="failed", error=str(e)))
+                except Exception as e: done(j, dict(status="failed", error=f"{type(e).__name__}: {e}"))
+    finally: ex.shutdown(wait=True)
+    rows = pd.DataFrame([_row(results[j.key()], j) for j in jobs])
+    rows = expand_source_only(rows, sorted({j.k for j in jobs}))
     rows.to_csv(out / "runs.csv", index=False)
     return rows
 
-def _row(r: dict) -> dict:
-    return {k: r.get(k) for k in ("method", "k", "seed", "test_acc", "test_acc_last", "best_step", "best_hval_acc",
-                                  "steps", "wall_s", "n_test")}
+def _row(r: dict, j: Job) -> dict:
+    row = {k: r.get(k) for k in ("method", "k", "seed", "status", "test_acc", "test_acc_last", "best_step", "best_hval_acc",
+                                 "steps", "wall_s", "n_test")}
+    return row | dict(method=j.method, k=j.k, seed=j.seed, status=r.get("status", "finished"), error=r.get("error")) | \
+           {f"opt_{k}": v for k, v in j.options}
 
 def expand_source_only(df: pd.DataFrame, ks) -> pd.DataFrame:
-    "Source-only is one run per seed; give it a row for every k of the table."
-    so = df[df.method == "source_only"]
-    rest = df[df.method != "source_only"]
-    rep = pd.concat([so.assign(k=k) for k in ks]) if len(so) else so
-    return pd.concat([rest, rep], ignore_index=True)
+    "Methods that do not use k have one run per seed; give them a row for every k of the table."
+    one = df.method.map(lambda m: not METHODS[m].uses_k)
+    rep = pd.concat([df[one].assign(k=k) for k in ks]) if one.any() else df[one]
+    return pd.concat([df[~one], rep], ignore_index=True)
 
 # %% ../../nbs/experiments/01_grid.ipynb #17cc47bd
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    "Mean, standard error and count of test accuracy (%) per method and k."
-    g = rows.assign(acc=100 * rows.test_acc).groupby(["method", "k"]).acc
-    s = pd.DataFrame({"mean": g.mean(), "se": g.std(ddof=1) / g.count().pow(0.5), "n": g.count()}).reset_index()
-    s["se"] = s["se"].fillna(0.0)
+    "Mean, standard error and count of test accuracy (%) of the finished runs per method and k, and the number that diverged."
+    status = rows.status if "status" in rows else pd.Series("finished", index=rows.index)
+    ok = rows[status == "finished"]
+    g = ok.assign(acc=100 * ok.test_acc.astype(float)).groupby(["method", "k"]).acc
+    s = pd.DataFrame({"mean": g.mean(), "se": g.std(ddof=1) / g.count().pow(0.5), "n": g.count()})
+    div = rows[status == "diverged"].groupby(["method", "k"]).size().rename("n_diverged")
+    s = s.join(div, how="outer").reset_index()
+    s["se"] = s["se"].fillna(0.0); s["n"] = s["n"].fillna(0).astype(int); s["n_diverged"] = s["n_diverged"].fillna(0).astype(int)
     return s
 
+def _cell(r) -> str:
+    if not len(r): return "–"
+    r = r.iloc[0]; div = f", {int(r['n_diverged'])} diverged" if r["n_diverged"] else ""
+    return f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"] else f"diverged (n={int(r['n_diverged'])})"
+
 def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1) -> str:
-    "A Markdown table: ours as mean +- se (n seeds) and the paper's number, per k."
+    "A Markdown table: ours as mean +- se (n seeds; diverged runs counted apart) and the paper's number, per k."
     ks = sorted(summary.k.unique())
     head = "| method | " + " | ".join(f"k={k} ours | k={k} paper" for k in ks) + " |"
     lines = [head, "|" + " --- |" * (1 + 2 * len(ks))]
     for m in methods:
         cells = []
         for k in ks:
-            r = summary[(summary.method == m) & (summary.k == k)]
-            ours = f"{r['mean'].iloc[0]:.2f} ± {r['se'].iloc[0]:.2f} (n={int(r['n'].iloc[0])})" if len(r) else "–"
             p = paper.get(m); pk = f"{p[PAPER_KS.index(k)]:.2f}" if p and k in PAPER_KS else "–"
-            cells += [ours, pk]
+            cells += [_cell(summary[(summary.method == m) & (summary.k == k)]), pk]
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -10,32 +10,43 @@ import pandas as pd
 import torch
 from ..core import Registry
 from ..train.trainer import RunConfig
-from .grid import PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize
+from .grid import PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize
+from ..train.trainer import METHODS
 
 # %% auto #0
-__all__ = ['REPRODUCERS', 'write_table', 'reproduce_table1_upper']
+__all__ = ['REPRODUCERS', 'write_table', 'reproduce_grid', 'reproduce_table1_upper', 'reproduce_table1']
 
 # %% ../../nbs/experiments/02_tables.ipynb #8941147e
-REPRODUCERS = Registry("reproducer")
+REPRODUCERS = Registry("reproducer", builtins=["gradmix.experiments"])
 
 def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, seeds, workers: int, t0: float) -> tuple[pd.DataFrame, str]:
-    "Summarise a grid's rows and write summary.csv, table.md and meta.json beside its runs.csv."
+    "Summarise a grid's rows and write summary.csv, table.md and meta.json (with the diverged runs) beside its runs.csv."
     summary = summarize(rows)
     table = markdown_table(summary, methods)
     summary.to_csv(out / "summary.csv", index=False)
+    listed = lambda s: rows[rows.status == s][["method", "k", "seed"]].to_dict("records") if "status" in rows else []
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), methods=list(methods), task=base.task,
                 options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus",
-                torch_threads=base.threads)
+                torch_threads=base.threads, diverged=listed("diverged"), failed=listed("failed"))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     (out / "table.md").write_text(table + "\n")
     return summary, table
 
-@REPRODUCERS.register("table1-upper")
-def reproduce_table1_upper(base: RunConfig, out="runs/table1-upper", ks=None, seeds=None, workers: int = 1,
-                           progress: bool = True, methods=TABLE1_UPPER) -> tuple[pd.DataFrame, str]:
-    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."
+def reproduce_grid(methods, base: RunConfig, out, ks=None, seeds=None, workers: int = 1, progress: bool = True,
+                   executor: str = "local", executor_opts: dict | None = None) -> tuple[pd.DataFrame, str]:
+    "Run `methods` for every k and seed (default: the paper's k, the budget's seeds) and write the table files."
     ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
     base.replace(k=min(ks), seed=seeds[0]).build_task()       # fail fast on missing data, before any worker starts
     t0 = time.time()
-    rows = run_grid(plan_jobs(methods, ks, seeds), base, out, workers, progress)
+    rows = run_grid(plan_jobs(methods, ks, seeds), base, out, workers, progress, executor, executor_opts)
     return write_table(rows, out, methods, base, ks, seeds, workers, t0)
+
+@REPRODUCERS.register("table1-upper")
+def reproduce_table1_upper(base: RunConfig, out="runs/table1-upper", **grid) -> tuple[pd.DataFrame, str]:
+    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."
+    return reproduce_grid(TABLE1_UPPER, base, out, **grid)
+
+@REPRODUCERS.register("table1")
+def reproduce_table1(base: RunConfig, out="runs/table1", **grid) -> tuple[pd.DataFrame, str]:
+    "Every row of Table 1 that gradmix implements, in the paper's order."
+    return reproduce_grid([m for m in PAPER_TABLE1 if m in METHODS], base, out, **grid)

@@ -36,6 +36,7 @@ def summed_source_loss(tr: Trainer, step: int) -> torch.Tensor:
 @register_method("source_only")
 class SourceOnly(Method):
     "Train on all sources with their summed gradients (eq. 1); V is not used."
+    uses_k = False                # V is never read, so one run per seed serves every k
     def step(self, tr, step):
         loss = summed_source_loss(tr, step)
         tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
@@ -76,6 +77,11 @@ class Finetune(Method):
 
     def state_dict(self): return dict(phase=self.phase)
     def load_state_dict(self, state): self.phase = state["phase"]   # the optimiser's state (and lr) is restored by the trainer
+
+    @classmethod
+    def prerequisites(cls, options): return [("source_only", {})]
+    @classmethod
+    def prerequisite_options(cls, options, dirs): return dict(source_ckpt=str(Path(dirs[0]) / "checkpoint.pt"))
 
 def _load_best_state(path) -> dict:
     "The best-hyper-validation module states stored in a gradmix checkpoint file."

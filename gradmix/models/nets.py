@@ -89,5 +89,5 @@ def digit_net(heads: dict[str, int], width: int = 64, dropout: float = 0.5,
     return MultiHeadNet(trunk, trunk.feat_dim, heads, head_fn)
 
 # %% ../../nbs/models/01_nets.ipynb #8e0b3a72
-MODELS = Registry("model", builtins=["gradmix.models.resnet"])
+MODELS = Registry("model", builtins=["gradmix.models"])
 MODELS.register("digit", lambda heads, budget: digit_net(heads, budget.width))

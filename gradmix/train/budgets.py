@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
-from ..core import ConfigError
+from ..core import ConfigError, Registry
 
 # %% auto #0
 __all__ = ['BUDGETS', 'Budget', 'get_budget']
@@ -28,6 +28,7 @@ class Budget:
     momentum: float = 0.9
     max_v_batch: int = 128       # V is used whole while it has at most this many images
     n_hval: int = 1000           # hyper-validation images (fixed across seeds)
+    pretrained: bool = False     # start from pretrained weights where the model has them (ResNet-18: ImageNet)
 
     def replace(self, **kw) -> "Budget":
         "A copy with some fields changed; unknown fields are a ConfigError."
@@ -35,19 +36,19 @@ class Budget:
         if bad: raise ConfigError(f"unknown budget field(s) {sorted(bad)}")
         return dataclasses.replace(self, **kw)
 
-BUDGETS = {
-    "paper": Budget("paper"),
-    "cpu": Budget("cpu", width=16, steps=2000, batch_size=32, eval_every=100, ckpt_every=500,
+BUDGETS = Registry("budget", builtins=["gradmix.experiments"])   # experiments may register budgets of their own
+for _b in [
+    Budget("paper"),
+    Budget("cpu", width=16, steps=2000, batch_size=32, eval_every=100, ckpt_every=500,
                   finetune_steps=300, seeds=(0, 1, 2), lr=0.01, finetune_lr=0.001),
-    "demo": Budget("demo", width=16, steps=1000, batch_size=32, eval_every=100, ckpt_every=500,
+    Budget("demo", width=16, steps=1000, batch_size=32, eval_every=100, ckpt_every=500,
                    finetune_steps=200, seeds=(0,), n_hval=500, lr=0.01, finetune_lr=0.001),
-    "smoke": Budget("smoke", width=4, steps=20, batch_size=16, eval_every=10, ckpt_every=10,
+    Budget("smoke", width=4, steps=20, batch_size=16, eval_every=10, ckpt_every=10,
                     finetune_steps=10, seeds=(0,), n_hval=200, lr=0.01, finetune_lr=0.001),
-}
+]: BUDGETS.register(_b.name, _b)
 
 def get_budget(budget: str | Budget, **overrides) -> Budget:
     "A budget by name (or as is), with optional field overrides."
     if isinstance(budget, str):
-        if budget not in BUDGETS: raise ConfigError(f"unknown budget {budget!r}; choose from {list(BUDGETS)}")
         budget = BUDGETS[budget]
     return budget.replace(**overrides) if overrides else budget

@@ -17,15 +17,16 @@ from fastcore.basics import patch_to
 from fastprogress.fastprogress import progress_bar
 
 import gradmix
-from ..core import ConfigError, GradmixError, Registry, default_device, resolve_options, set_seed
+from ..core import ConfigError, DivergedError, GradmixError, Registry, default_device, resolve_options, set_seed
 from ..data.images import ImageSet
 from ..data.tasks import Task, make_task
-from ..data.streams import BatchStream
+from ..data.streams import make_stream
 from ..models.nets import MODELS, MultiHeadNet
 from .budgets import Budget, get_budget
 
 # %% auto #0
-__all__ = ['METHODS', 'register_method', 'RunConfig', 'evaluate', 'get_method', 'Method', 'Trainer', 'run']
+__all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
+           'Trainer', 'json_safe', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -69,25 +70,39 @@ class RunConfig:
         return {k: d[k] for k in ("method", "options", "task", "k", "seed", "budget", "model")}
 
 # %% ../../nbs/train/02_trainer.ipynb #c8152080
+def group_accuracy(probs: torch.Tensor, y: torch.Tensor, groups: torch.Tensor) -> float:
+    "Accuracy of the mean of `probs` over each group (ids `groups`) against the group's label."
+    ids, inv = torch.unique(groups, return_inverse=True)
+    mean = torch.zeros(len(ids), probs.shape[1], dtype=probs.dtype).index_add_(0, inv, probs)
+    label = torch.zeros(len(ids), dtype=torch.long).index_copy_(0, inv, y.long())
+    return (mean.argmax(1) == label).float().mean().item()
+
 @torch.no_grad()
-def evaluate(model_or_predict, data: ImageSet, head: str | None = None, batch_size: int = 1000) -> tuple[float, float]:
-    "Mean cross-entropy and accuracy on `data` of `model(x, head)` (in eval mode) or of a function `predict(x)` returning logits."
+def evaluate_metrics(model_or_predict, data, head: str | None = None, batch_size: int = 1000) -> dict:
+    "`loss`, `acc` (and `<group_name>_acc` for grouped splits) of `model(x, head)` (in eval mode) or of `predict(x)` (logits) on `data`."
     if isinstance(model_or_predict, nn.Module):
         model = model_or_predict; was_training = model.training; model.eval()
         predict, dev = (lambda x: model(x, head)), next(model.parameters()).device
     else: predict, model, dev = model_or_predict, None, None
-    loss, correct = 0.0, 0
-    for i in range(0, len(data), batch_size):
-        x, y = data.x[i:i+batch_size], data.y[i:i+batch_size]
+    groups = getattr(data, "groups", None)
+    loss, correct, n, probs = 0.0, 0, 0, []
+    for x, y in data.batches(batch_size):
         out = predict(x.to(dev) if dev is not None else x)
         y = y.to(out.device)
         loss += F.cross_entropy(out, y, reduction="sum").item()
-        correct += (out.argmax(1) == y).sum().item()
+        correct += (out.argmax(1) == y).sum().item(); n += len(y)
+        if groups is not None: probs.append(out.float().softmax(1).cpu())
     if model is not None: model.train(was_training)
-    return loss / max(len(data), 1), correct / max(len(data), 1)
+    res = dict(loss=loss / max(n, 1), acc=correct / max(n, 1))
+    if groups is not None and n: res[f"{getattr(data, 'group_name', 'group')}_acc"] = group_accuracy(torch.cat(probs), data.y, groups)
+    return res
+
+def evaluate(model_or_predict, data, head: str | None = None, batch_size: int = 1000) -> tuple[float, float]:
+    "Mean cross-entropy and accuracy (see `evaluate_metrics`)."
+    m = evaluate_metrics(model_or_predict, data, head, batch_size); return m["loss"], m["acc"]
 
 # %% ../../nbs/train/02_trainer.ipynb #46340aa7
-METHODS = Registry("method", builtins=["gradmix.methods.baselines", "gradmix.methods.gradmix"])
+METHODS = Registry("method", builtins=["gradmix.methods"])
 register_method = METHODS.register
 
 def get_method(name: str, **opts) -> "Method":
@@ -139,6 +154,17 @@ class Method:
 
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
+
+    uses_k: bool = True
+    @classmethod
+    def prerequisites(cls, options: dict) -> list[tuple[str, dict]]:
+        "Runs `(method, options)` of the same k and seed that must finish before this one can start."
+        return []
+
+    @classmethod
+    def prerequisite_options(cls, options: dict, dirs: list[Path]) -> dict:
+        "Options that point this run at its prerequisites' run folders `dirs` (in `prerequisites` order)."
+        return {}
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cc
 def _atomic_torch_save(obj, path: Path) -> None:
@@ -197,10 +223,10 @@ class Trainer:
     def _make_streams(self) -> None:
         "Every source has its own stream (its own seed offset); V and U too."
         b, s, dev = self.budget, self.seed, self.device
-        self.source_streams = [BatchStream(d.data, b.batch_size, s * 1000 + i, dev) for i, d in enumerate(self.task.sources)]
+        self.source_streams = [make_stream(d.data, b.batch_size, s * 1000 + i, dev) for i, d in enumerate(self.task.sources)]
         V, U = self.task.V, self.task.U
-        self.v_stream = BatchStream(V, min(len(V), b.max_v_batch), s * 1000 + 999, dev) if len(V) else None
-        self.u_stream = BatchStream(U, b.batch_size, s * 1000 + 998, dev, labels=False) if "U" in self.method.needs else None
+        self.v_stream = make_stream(V, min(len(V), b.max_v_batch), s * 1000 + 999, dev) if len(V) else None
+        self.u_stream = make_stream(U, b.batch_size, s * 1000 + 998, dev, labels=False) if "U" in self.method.needs else None
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cf
 @patch_to(Trainer)
@@ -251,11 +277,11 @@ def total_steps(self) -> int: return self.method.total_steps(self.budget)
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d1
 @patch_to(Trainer)
-def evaluate(self, data: ImageSet) -> tuple[float, float]:
-    "Mean loss and accuracy of the method's predictions on `data`, every module in eval mode."
+def evaluate(self, data) -> dict:
+    "Loss, accuracy (and group accuracy for grouped splits) of the method's predictions on `data`, every module in eval mode."
     modes = {n: m.training for n, m in self.modules.items()}
     for m in self.modules.values(): m.eval()
-    try: return evaluate(lambda x: self.method.predict(self, x.to(self.device)), data)
+    try: return evaluate_metrics(lambda x: self.method.predict(self, x.to(self.device)), data)
     finally:
         for n, m in self.modules.items(): m.train(modes[n])
 
@@ -267,11 +293,12 @@ def _flush_logs(self) -> None:
 
 @patch_to(Trainer)
 def _eval_row(self, step: int) -> dict:
-    loss, acc = self.evaluate(self.task.hval)
+    m = self.evaluate(self.task.hval)
+    loss, acc = m["loss"], m["acc"]
     self._flush_logs()
     last = self.history[-1]["step"] if self.history else -1
     logs = [l for l in self.steplog if l["step"] > last]
-    row = dict(step=step, hval_loss=loss, hval_acc=acc)
+    row = dict(step=step) | {f"hval_{k}": v for k, v in m.items()}
     keys = dict.fromkeys(k for l in logs for k, v in l.items() if k != "step" and _is_scalar(v))
     for key in keys:
         vals = [l[key] for l in logs if _is_scalar(l.get(key))]
@@ -331,6 +358,30 @@ def save_checkpoint(self) -> None:
     if self.out: self.out.mkdir(parents=True, exist_ok=True); _atomic_torch_save(self.state_dict(), self.ckpt_path)
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d5
+def _finite(v) -> bool: return not _is_scalar(v) or v == v and abs(v) != float("inf")
+
+@patch_to(Trainer)
+def _first_nonfinite(self, since: int) -> int | None:
+    "The first step after `since` whose logged scalars are not all finite (or now, if a parameter is not); None if all is well."
+    for l in self.steplog:
+        if l["step"] > since and not all(_finite(v) for v in l.values()): return l["step"]
+    if not all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters()): return self.step_n
+    return None
+
+@patch_to(Trainer)
+def _diverged(self, step: int):
+    "Write the results of a diverged run and raise a `DivergedError` that says what to try."
+    lr = self.optimizer.param_groups[0]["lr"]
+    msg = (f"{self.method.name} (seed {self.seed}, k {self.config.k}) diverged at step {step}: its loss or parameters "
+           f"became non-finite with learning rate {lr:g} (budget {self.budget.name!r}). Try a smaller --lr, or check the "
+           "method's options" + (f"; results marked as diverged in {self.out / 'results.json'}" if self.out else ""))
+    self.results = dict(status="diverged", diverged_step=step, message=msg, method=self.method.name, seed=self.seed,
+                        k=self.task.info.get("k"), budget=self.budget.name, steps=self.total_steps, lr=lr,
+                        method_opts=self.method.opts, config=self.config.to_dict(), gradmix=gradmix.__version__)
+    if self.out: self.save_outputs()
+    raise DivergedError(msg)
+
+# %% ../../nbs/train/02_trainer.ipynb #d5c584d6
 @patch_to(Trainer)
 def fit(self, stop_after: int | None = None) -> dict | None:
     "Train to the end (resuming from `out/checkpoint.pt` if there is one) and return the results; `stop_after` stops early (checkpointed) and returns None."
@@ -349,7 +400,10 @@ def fit(self, stop_after: int | None = None) -> dict | None:
         for s in self.schedulers.values(): s.step()
         self.step_n = step + 1
         if self.step_n % b.eval_every == 0 or self.step_n == total:
+            since = self.history[-1]["step"]
             self.history.append(self._eval_row(self.step_n))
+            bad = self._first_nonfinite(since)
+            if bad is not None: self._diverged(bad)
             for m in self.modules.values(): m.train()
             if bar: bar.comment = f"{self.method.name} hval acc {self.history[-1]['hval_acc']:.3f}"
         if self.step_n % b.ckpt_every == 0 or self.step_n == total or stop_after is not None and self.step_n >= stop_after:
@@ -360,11 +414,13 @@ def fit(self, stop_after: int | None = None) -> dict | None:
 
 @patch_to(Trainer)
 def _finish(self) -> dict:
-    _, test_last = self.evaluate(self.task.test)
+    last = self.evaluate(self.task.test)
     for n, m in self.modules.items(): m.load_state_dict(self.best_state[n])
-    test_loss, test_acc = self.evaluate(self.task.test)
-    res = dict(method=self.method.name, seed=self.seed, k=self.task.info.get("k"), budget=self.budget.name,
-               test_acc=test_acc, test_loss=test_loss, test_acc_last=test_last,
+    best = self.evaluate(self.task.test)
+    res = dict(status="finished", method=self.method.name, seed=self.seed, k=self.task.info.get("k"), budget=self.budget.name,
+               test_acc=best["acc"], test_loss=best["loss"], test_acc_last=last["acc"],
+               **{f"test_{k}": v for k, v in best.items() if k not in ("acc", "loss")},
+               **{f"test_{k}_last": v for k, v in last.items() if k not in ("acc", "loss")},
                best_step=self.best["step"], best_hval_acc=self.best["hval_acc"],
                steps=self.total_steps, wall_s=round(self.wall_s, 2),
                n_test=len(self.task.test), method_opts=self.method.opts, budget_cfg=dataclasses.asdict(self.budget),
@@ -375,13 +431,20 @@ def _finish(self) -> dict:
     if self.out: self.save_outputs()
     return res
 
+def json_safe(obj):
+    "`obj` with every non-finite float replaced by None, so that it is valid JSON."
+    if isinstance(obj, float) and not (obj == obj and abs(obj) != float("inf")): return None
+    if isinstance(obj, dict): return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [json_safe(v) for v in obj]
+    return obj
+
 @patch_to(Trainer)
 def save_outputs(self) -> None:
     "Write results.json, history.csv (every evaluation) and steps.csv (every step) to `out`."
     self.out.mkdir(parents=True, exist_ok=True)
-    (self.out / "results.json").write_text(json.dumps(self.results, indent=1, default=str))
-    pd.DataFrame(self.history).to_csv(self.out / "history.csv", index=False)
-    pd.DataFrame([_flatten_log(l) for l in self.steplog]).to_csv(self.out / "steps.csv", index=False)
+    (self.out / "results.json").write_text(json.dumps(json_safe(self.results), indent=1, default=str, allow_nan=False))
+    pd.DataFrame(self.history).to_csv(self.out / "history.csv", index=False, na_rep="nan")
+    pd.DataFrame([_flatten_log(l) for l in self.steplog]).to_csv(self.out / "steps.csv", index=False, na_rep="nan")
 
 # %% ../../nbs/train/02_trainer.ipynb #fd2161a5
 def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, **fields) -> dict:

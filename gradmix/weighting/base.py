@@ -110,9 +110,7 @@ class WeightingRule:
     def load_state_dict(self, state: dict) -> None: pass
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.opts.items())})"
 
-RULES = Registry("weighting rule", builtins=["gradmix.weighting.gradmix", "gradmix.weighting.l2rw", "gradmix.weighting.pcgrad",
-                                             "gradmix.weighting.gradvac", "gradmix.weighting.cagrad", "gradmix.weighting.mgda",
-                                             "gradmix.weighting.cosine_gate"])
+RULES = Registry("weighting rule", builtins=["gradmix.weighting"])
 register_rule = RULES.register
 
 def get_rule(rule: str | WeightingRule, **opts) -> WeightingRule:
