@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #392dee82
 from __future__ import annotations
-import importlib, json, os, pkgutil, random
+import importlib, json, os, pkgutil, random, sys
 from collections.abc import Mapping
 from typing import Callable, Sequence
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GradmixError', 'DataMissingError', 'TaskError', 'ConfigError', 'DivergedError', 'set_seed', 'torch_generator',
-           'default_device', 'Registry', 'Option', 'option_default', 'resolve_options', 'parse_option']
+__all__ = ['GradmixError', 'DataMissingError', 'DataCorruptError', 'TaskError', 'ConfigError', 'DivergedError', 'set_seed',
+           'torch_generator', 'default_device', 'Registry', 'Option', 'option_default', 'resolve_options',
+           'parse_option', 'note']
 
 # %% ../nbs/00_core.ipynb #1568c805
 class GradmixError(Exception):
@@ -20,6 +21,9 @@ class GradmixError(Exception):
 
 class DataMissingError(GradmixError, FileNotFoundError):
     "A dataset's files are not where they were looked for."
+
+class DataCorruptError(GradmixError, ValueError):
+    "A dataset's file is there but cannot be read as what it should be (truncated, corrupt, wrong content)."
 
 class TaskError(GradmixError, ValueError):
     "A transfer task cannot be built as specified (labels, sizes, splits)."
@@ -152,3 +156,12 @@ def _guess(text: str):
         try: return f(text)
         except ValueError: pass
     return text
+
+# %% ../nbs/00_core.ipynb #9a4e2c21
+_NOTED: set = set()
+
+def note(message: str, key: str | None = None) -> bool:
+    "Print `gradmix: note: message` to stderr once per process for `key` (default: the message); True if printed."
+    key = message if key is None else key
+    if key in _NOTED: return False
+    _NOTED.add(key); print(f"gradmix: note: {message}", file=sys.stderr, flush=True); return True

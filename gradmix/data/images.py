@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core import GradmixError, DataMissingError, ConfigError, Registry
+from ..core import GradmixError, DataCorruptError, DataMissingError, ConfigError, Registry, note
 
 # %% auto #0
 __all__ = ['SVHN_NPZ', 'DATASETS', 'PREPARERS', 'find_data_root', 'ImageSet', 'preprocess_digits', 'load_mnist', 'load_svhn',
@@ -97,8 +97,9 @@ def preprocess_digits(images, size: int = 32, chunk: int = 16384) -> torch.Tenso
     return out.expand(-1, 3, -1, -1) if c == 1 else out
 
 # %% ../../nbs/data/01_images.ipynb #c8255dbc
-_REMEDY = ("Remedy: pass --download (needs internet; data goes into the data root), or point --data-root "
-           "at a folder that has them, e.g. --data-root ../shared/data (the offline copy).")
+_REMEDY = ("Remedy: point --data-root at a folder that has them (a data root), or pass --download "
+           "(needs internet; the data goes into the data root).")
+_FIX = "Remedy: replace it with a good copy, or delete it and pass --download (needs internet)."
 
 def _missing(what: str, files: Sequence[str], root, extra: str = "") -> DataMissingError:
     root = Path(root).expanduser().resolve()
@@ -107,30 +108,60 @@ def _missing(what: str, files: Sequence[str], root, extra: str = "") -> DataMiss
 _MNIST_FILES = {True: ["MNIST/raw/train-images-idx3-ubyte", "MNIST/raw/train-labels-idx1-ubyte"],
                 False: ["MNIST/raw/t10k-images-idx3-ubyte", "MNIST/raw/t10k-labels-idx1-ubyte"]}
 
+_MNIST_BYTES = {"train-images-idx3-ubyte": 47040016, "train-labels-idx1-ubyte": 60008,
+                "t10k-images-idx3-ubyte": 7840016, "t10k-labels-idx1-ubyte": 10008}
+
+def _check_sizes(what: str, files, root, sizes: dict) -> None:
+    "A `DataCorruptError` naming any present file whose size is not the published one."
+    for f in files:
+        p = Path(root).expanduser() / f
+        if p.exists() and p.stat().st_size != sizes[p.name]:
+            raise DataCorruptError(f"{what}: {p.resolve()} has {p.stat().st_size:,} bytes, not the {sizes[p.name]:,} of the "
+                                   f"published file: it is truncated or corrupt. {_FIX}")
+
 def _tv_dataset(cls, what, files, root, download, **kw):
-    "Construct torchvision dataset `cls`, turning its errors (missing files, failed download) into `DataMissingError`."
+    "Construct torchvision dataset `cls`, turning its errors (missing or unreadable files, failed download) into clear ones."
     try: return cls(str(Path(root).expanduser()), download=download, **kw)
     except Exception as e:
         if isinstance(e, GradmixError): raise
         if download:
             raise _missing(what, files, root, f"The download failed ({type(e).__name__}: {e}); "
                            "are you offline? ") from None
-        raise _missing(what, files, root, "(missing, or failed its checksum.) ") from None
+        present = [f for f in files if (Path(root).expanduser() / f).exists()]
+        if len(present) == len(files):
+            raise DataCorruptError(f"{what}: {', '.join(str((Path(root).expanduser() / f).resolve()) for f in files)} exist but "
+                                   f"cannot be read or fail their checksum ({type(e).__name__}). {_FIX}") from None
+        raise _missing(what, files, root, f"(missing: {', '.join(f for f in files if f not in present)}.) ") from None
 
 def load_mnist(root="data", train: bool = True, download: bool = False) -> ImageSet:
     "MNIST `train` or test split from torchvision's layout `root/MNIST/raw/*-ubyte`, preprocessed to (N,3,32,32)."
     from torchvision.datasets import MNIST
+    if not download: _check_sizes(f"MNIST ({'train' if train else 'test'} split)", _MNIST_FILES[train], root, _MNIST_BYTES)
     ds = _tv_dataset(MNIST, f"MNIST ({'train' if train else 'test'} split)", _MNIST_FILES[train],
                      root, download, train=train)
     return ImageSet(preprocess_digits(ds.data), ds.targets.long(), f"mnist[{'train' if train else 'test'}]")
 
 # %% ../../nbs/data/01_images.ipynb #e2f7ca9e
 SVHN_NPZ = "SVHN/svhn_test_first10k.npz"
-_warned_svhn = False
+def _read_svhn_npz(npz: Path) -> tuple[np.ndarray, np.ndarray]:
+    "Arrays `X` (N,32,32,3) uint8 and `y` (N,) of the offline SVHN subset, or a `DataCorruptError` that names the file."
+    try:
+        with np.load(npz, allow_pickle=False) as z:
+            missing = [k for k in ("X", "y") if k not in z.files]
+            if missing: raise DataCorruptError(f"{npz.resolve()} has no array {missing} (it holds {z.files}); expected "
+                                               f"'X' (N, 32, 32, 3) uint8 images and 'y' (N,) labels. {_FIX}")
+            X, y = z["X"], z["y"]
+    except DataCorruptError: raise
+    except Exception as e:       # not a zip, truncated, pickled content, bad member: never a numpy traceback
+        raise DataCorruptError(f"{npz.resolve()} is not a readable .npz archive ({type(e).__name__}): it is truncated or "
+                               f"corrupt. {_FIX}") from None
+    if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or X.dtype != np.uint8 or y.shape != (len(X),):
+        raise DataCorruptError(f"{npz.resolve()}: expected 'X' (N, 32, 32, 3) uint8 and 'y' (N,), got {X.shape} {X.dtype} "
+                               f"and {y.shape}. {_FIX}")
+    return X, y
 
 def load_svhn(root="data", split: str = "train", download: bool = False) -> ImageSet:
     "SVHN `split` from `root/{split}_32x32.mat` (torchvision's layout); offline, the train split falls back to `root/SVHN/svhn_test_first10k.npz`, named `svhn[test-first10k]`."
-    global _warned_svhn
     if split not in ("train", "test", "extra"):
         raise ConfigError(f"SVHN split must be 'train', 'test' or 'extra', got {split!r}")
     root = Path(root).expanduser()
@@ -140,11 +171,9 @@ def load_svhn(root="data", split: str = "train", download: bool = False) -> Imag
         ds = _tv_dataset(SVHN, f"SVHN ({split} split)", [mat], root, download, split=split)
         return ImageSet(preprocess_digits(torch.from_numpy(ds.data)), torch.from_numpy(ds.labels).long(), f"svhn[{split}]")
     if split == "train" and npz.exists():
-        if not _warned_svhn:
-            warnings.warn(f"SVHN train split not found ({(root/mat).resolve()}); using {npz.resolve()}, the first "
-                          "10,000 images of the SVHN TEST split, as the SVHN training set (named 'svhn[test-first10k]').")
-            _warned_svhn = True
-        with np.load(npz) as z: X, y = z["X"], z["y"]
+        X, y = _read_svhn_npz(npz)
+        note(f"SVHN's training split is not under {root.resolve()}: the first 10,000 images of its TEST split "
+             f"({npz.resolve()}) stand in for it, named 'svhn[test-first10k]' in every result.", key="svhn-stand-in")
         return ImageSet(preprocess_digits(torch.from_numpy(X)), torch.from_numpy(y).long(), "svhn[test-first10k]")
     files = [mat] + ([SVHN_NPZ + " (offline stand-in for the train split)"] if split == "train" else [])
     raise _missing(f"SVHN ({split} split)", files, root)
