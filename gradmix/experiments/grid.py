@@ -4,7 +4,7 @@
 
 # %% ../../nbs/experiments/01_grid.ipynb #abd33a7c
 from __future__ import annotations
-import json, os, time
+import json, multiprocessing, os, time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +18,8 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
-           'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'InProcess',
-           'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
+           'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'QueueReport',
+           'InProcess', 'GridProgress', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -107,14 +107,19 @@ def job_config(j: Job, base: RunConfig, out) -> RunConfig:
     budget = base.get_budget().replace(**dict(j.budget)) if j.budget else base.budget
     return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget, out=str(j.dir(out)), progress=False)
 
-def run_job(cfg: RunConfig) -> dict:
-    "Run (or resume, or skip when done) one run; return its results (a diverged run's say so)."
+def run_job(cfg: RunConfig, report=None) -> dict:
+    "Run (or resume, or skip when done) one run; return its results (a diverged run's say so); `report(step, total)` sees progress."
     if cfg.threads: torch.set_num_threads(cfg.threads)
     done = Path(cfg.out) / "results.json"
     if done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished": return json.loads(done.read_text())
     method = get_method(cfg.method, **cfg.options)
-    try: return Trainer(_task_cached(cfg), method, cfg).fit()
+    try: return Trainer(_task_cached(cfg), method, cfg, report=report).fit()
     except DivergedError: return json.loads(done.read_text())
+
+class QueueReport:
+    "A picklable progress callback for worker processes: puts `(key, step)` on a queue."
+    def __init__(self, queue, key): self.queue, self.key = queue, key
+    def __call__(self, step: int, total: int): self.queue.put((self.key, step))
 
 _TASKS: dict = {}
 def _task_cached(cfg: RunConfig):
@@ -135,29 +140,63 @@ EXECUTORS = Registry("executor", builtins=["gradmix.experiments"])
 EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(workers, **opts) if workers > 1 else InProcess())
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
+class GridProgress:
+    "One progress bar over the steps of every run of a grid (runs report their step; finished or skipped runs count whole)."
+    def __init__(self, totals: dict, enabled: bool = True):
+        self.totals, self.steps, self.n_done, self.last = totals, dict.fromkeys(totals, 0), 0, ""
+        self.bar = progress_bar(range(max(sum(totals.values()), 1))) if enabled else None
+        if self.bar: self.bar.update(0)
+
+    def step(self, key, step: int) -> None:
+        self.steps[key] = max(self.steps[key], step); self._show()
+
+    def finished(self, key, label: str) -> None:
+        self.steps[key] = self.totals[key]; self.n_done += 1; self.last = label; self._show()
+
+    def _show(self) -> None:
+        if not self.bar: return
+        self.bar.comment = f"{self.n_done}/{len(self.totals)} runs done" + (f"; last {self.last}" if self.last else "")
+        self.bar.update(min(sum(self.steps.values()), self.bar.total))
+
+    def close(self) -> None:
+        if self.bar: self.bar.on_iter_end(); print(flush=True)    # the bar's line ends before anything else is printed
+
+def _label(j: Job, r: dict) -> str:
+    what = f"{100 * r['test_acc']:.2f}%" if r.get("status") == "finished" else r.get("status")
+    return f"{j.method} k={j.k} seed={j.seed}: {what}"
+
+# %% ../../nbs/experiments/01_grid.ipynb #beda6f2c
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs)
     check_options({j.method for w in waves for j in w}, base.options)
-    threads = base.threads or 1
-    base = base.replace(threads=threads)
-    results = {}
-    bar = progress_bar(range(sum(map(len, waves)))) if progress else None
-    bar_iter = iter(bar or [])
-    def done(j, r):
-        results[j.key()] = r; next(bar_iter, None)
-        if bar: bar.comment = f"{j.method} k={j.k} seed={j.seed}: " + (f"{100 * r['test_acc']:.2f}%" if r.get("status") == "finished" else r.get("status"))
+    base = base.replace(threads=base.threads or 1)
+    cfgs = {j.key(): job_config(j, base, out) for w in waves for j in w}
+    totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget()) for k, c in cfgs.items()}
+    prog, results = GridProgress(totals, progress), {}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
+    queue = multiprocessing.Manager().Queue() if progress and isinstance(ex, ProcessPoolExecutor) else None
+    def report_for(key):
+        if not progress: return None
+        return QueueReport(queue, key) if queue is not None else (lambda step, total: prog.step(key, step)) if isinstance(ex, InProcess) else None
+    def drain():
+        while queue is not None and not queue.empty(): prog.step(*queue.get())
+    def done(j, f):
+        try: r = f.result()
+        except Exception as e: r = dict(status="failed", error=str(e) if isinstance(e, GradmixError) else f"{type(e).__name__}: {e}")
+        results[j.key()] = r; prog.finished(j.key(), _label(j, r))
     try:
         for wave in waves:
-            futures = [(j, ex.submit(run_job, job_config(j, base, out))) for j in wave]
-            for j, f in futures:
-                try: done(j, f.result())
-                except GradmixError as e: done(j, dict(status="failed", error=str(e)))
-                except Exception as e: done(j, dict(status="failed", error=f"{type(e).__name__}: {e}"))
-    finally: ex.shutdown(wait=True)
+            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave]
+            while pending:
+                for item in [p for p in pending if not hasattr(p[1], "done") or p[1].done()]:
+                    done(*item); pending.remove(item)
+                drain()
+                if pending: time.sleep(0.5)
+    finally:
+        ex.shutdown(wait=True); prog.close()
     rows = pd.DataFrame([_row(results[j.key()], j) for j in jobs])
     rows = expand_source_only(rows, sorted({j.k for j in jobs}))
     rows.to_csv(out / "runs.csv", index=False)

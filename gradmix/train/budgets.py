@@ -4,7 +4,7 @@
 
 # %% ../../nbs/train/01_budgets.ipynb #959c7c32
 from __future__ import annotations
-import dataclasses
+import dataclasses, math
 from dataclasses import dataclass
 from ..core import ConfigError, Registry
 
@@ -29,6 +29,21 @@ class Budget:
     max_v_batch: int = 128       # V is used whole while it has at most this many images
     n_hval: int = 1000           # hyper-validation images (fixed across seeds)
     pretrained: bool = False     # start from pretrained weights where the model has them (ResNet-18: ImageNet)
+
+    def __post_init__(self):
+        "Refuse settings that cannot work, with one line naming the field (a 0-step or NaN-rate run is not a result)."
+        for f in ("width", "steps", "batch_size", "eval_every", "ckpt_every", "max_v_batch", "n_hval"):
+            v = getattr(self, f)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ConfigError(f"budget {self.name!r}: {f} must be an integer >= 1, got {v!r}")
+        if not isinstance(self.finetune_steps, int) or self.finetune_steps < 0:
+            raise ConfigError(f"budget {self.name!r}: finetune_steps must be an integer >= 0, got {self.finetune_steps!r}")
+        for f in ("lr", "finetune_lr"):
+            v = getattr(self, f)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise ConfigError(f"budget {self.name!r}: {f} must be a finite number > 0, got {v!r}")
+        if not 0 <= self.momentum < 1: raise ConfigError(f"budget {self.name!r}: momentum must be in [0, 1), got {self.momentum!r}")
+        if not self.seeds or any(not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ConfigError(f"budget {self.name!r}: seeds must be non-negative integers, got {self.seeds!r}")
 
     def replace(self, **kw) -> "Budget":
         "A copy with some fields changed; unknown fields are a ConfigError."

@@ -26,7 +26,7 @@ from .budgets import Budget, get_budget
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
-           'Trainer', 'json_safe', 'run']
+           'Trainer', 'json_safe', 'check_out_dir', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -46,6 +46,14 @@ class RunConfig:
     resume: bool = True
     progress: bool = True
     download: bool = False
+
+    def __post_init__(self):
+        for f, lo in (("seed", 0), ("k", 1)):
+            v = getattr(self, f)
+            if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+                raise ConfigError(f"{f} must be an integer >= {lo}, got {v!r}" + (" (seeds are non-negative)" if f == "seed" else ""))
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise ConfigError(f"threads must be an integer >= 1, got {self.threads!r}")
 
     def replace(self, **kw) -> RunConfig:
         "A copy with some fields changed; unknown fields are a ConfigError."
@@ -192,7 +200,7 @@ def _flatten_log(d: dict) -> dict:
 class Trainer:
     "Trains `method` on `task` under a `RunConfig` (or its fields as keywords); writes logs, results and checkpoints to `out`."
     def __init__(self, task: Task, method: Method, config: RunConfig | None = None, *,
-                 model_fn: Callable[[dict, Budget], nn.Module] | None = None, **fields):
+                 model_fn: Callable[[dict, Budget], nn.Module] | None = None, report: Callable[[int, int], None] | None = None, **fields):
         cfg = (config or RunConfig()).replace(**fields)
         self.config = cfg.replace(method=method.name, options=method.opts, k=task.info.get("k", cfg.k))
         self.task, self.method, self.budget, self.seed = task, method, cfg.get_budget(), cfg.seed
@@ -212,6 +220,7 @@ class Trainer:
         self.best = dict(hval_acc=-1.0, hval_loss=float("inf"), step=-1)
         self.best_state = None
         self._pending: list[dict] = []
+        self.report = report           # called as report(step, total) every few steps: progress for grids
 
     def _check_needs(self) -> None:
         have = {"sources": len(self.task.sources), "V": len(self.task.V), "U": len(self.task.U)}
@@ -399,6 +408,7 @@ def fit(self, stop_after: int | None = None) -> dict | None:
         self._pending.append(dict(step=step + 1, **self.method.step(self, step)))
         for s in self.schedulers.values(): s.step()
         self.step_n = step + 1
+        if self.report and (self.step_n % 20 == 0 or self.step_n == total): self.report(self.step_n, total)
         if self.step_n % b.eval_every == 0 or self.step_n == total:
             since = self.history[-1]["step"]
             self.history.append(self._eval_row(self.step_n))
@@ -447,10 +457,21 @@ def save_outputs(self) -> None:
     pd.DataFrame([_flatten_log(l) for l in self.steplog]).to_csv(self.out / "steps.csv", index=False, na_rep="nan")
 
 # %% ../../nbs/train/02_trainer.ipynb #fd2161a5
-def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, **fields) -> dict:
+def check_out_dir(out) -> Path:
+    "`out` as a folder that exists and can be written, or a clear error (before any data is read or step taken)."
+    p = Path(out).expanduser()
+    if p.exists() and not p.is_dir(): raise ConfigError(f"--out {p} is a file, not a folder; choose another --out")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / ".gradmix-write-test"; probe.write_text(""); probe.unlink()
+    except OSError as e: raise ConfigError(f"--out {p} cannot be written ({e.strerror or e}); choose another --out") from None
+    return p
+
+def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, report=None, **fields) -> dict:
     "Train the run that `config` (or `RunConfig(**fields)`) describes; returns its results (also written to `out`)."
     if isinstance(config, str): fields["method"], config = config, None
     if isinstance(task, str): fields["task"], task = task, None
     cfg = (config or RunConfig()).replace(**fields)
-    method = get_method(cfg.method, **cfg.options)       # options are checked before any data is read
-    return Trainer(task if task is not None else cfg.build_task(), method, cfg).fit()
+    method = get_method(cfg.method, **cfg.options)       # options and the output folder are checked before any data is read
+    if cfg.out is not None: check_out_dir(cfg.out)
+    return Trainer(task if task is not None else cfg.build_task(), method, cfg, report=report).fit()
