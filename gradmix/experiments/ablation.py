@@ -32,10 +32,8 @@ ABLATION_VARIANTS = {   # name: (method, options, budget overrides)
     "EMA of g_V (0.9)": ("gradmix", dict(val_ema=0.9), {}), "EMA of weights (0.9)": ("gradmix", dict(weight_ema=0.9), {}),
     "V head + lr 0.03": ("gradmix", dict(val_to_heads=True), _lr(0.03)),
     "V head + EMA of g_V": ("gradmix", dict(val_to_heads=True, val_ema=0.9), {}),
-    "V head + whole-model group": ("gradmix", dict(val_to_heads=True, grouping="model"), {}),
     **{f"{lab}{suf}": (m, o, b) for m, lab in (("gradmix_no_adalr", "w/o AdaLR"), ("gradmix_sgd", "SGD"))
-       for suf, o, b in (("", {}, {}), (", V head", dict(val_to_heads=True), {}), (", lr 0.005", {}, _lr(0.005)),
-                         (", lr 0.03", {}, _lr(0.03)), (", V head + lr 0.03", dict(val_to_heads=True), _lr(0.03)))},
+       for suf, o, b in (("", {}, {}), (", V head", dict(val_to_heads=True), {}), (", lr 0.03", {}, _lr(0.03)))},
     **{f"{lab}, lr {lr}": (m, {}, _lr(lr)) for m, lab in (("source_only", "Source-only"), ("finetune", "Fine-tune"),
                                                             ("target_only", "Target-only")) for lr in LRS},
 }
