@@ -47,7 +47,7 @@ def _cell(r) -> str:
 
 # %% ../nbs/90_cli.ipynb #ca3deb7c
 _SHORTCUTS = ("weighting", "beta", "gamma", "solver", "rho_agg", "grouping")
-_BUDGET_FIELDS = ("steps", "lr", "n_hval", "eval_every", "ckpt_every", "width")
+_BUDGET_FIELDS = ("steps", "lr", "n_hval", "eval_every", "ckpt_every", "width", "pretrained")
 
 def _key_value(s: str) -> tuple[str, str]:
     k, sep, v = s.partition("=")
@@ -99,6 +99,8 @@ def _common(q: argparse.ArgumentParser) -> None:
     b.add_argument("--n-hval", type=_pos, help="hyper-validation images"); b.add_argument("--width", type=_pos, help="digit network width")
     b.add_argument("--eval-every", type=_pos, help="steps between hyper-validations")
     b.add_argument("--ckpt-every", type=_pos, help="steps between checkpoints")
+    b.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
+                   help="start from pretrained weights where the model has them (ResNet-18: ImageNet); --no-pretrained: random")
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
