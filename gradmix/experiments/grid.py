@@ -31,7 +31,10 @@ PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
     "gradmix_vat": (96.23, 96.35, 96.87, 96.94), "gradmix_mixmatch": (96.30, 96.43, 96.85, 97.02)}
 PAPER_KS = (2, 3, 4, 5)
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only", "finetune": "Fine-tune",
-                 "gradmix_sgd": "GradMix SGD", "gradmix_no_adalr": "GradMix w/o AdaLR", "gradmix": "GradMix"}
+                 "gradmix_sgd": "GradMix SGD", "gradmix_no_adalr": "GradMix w/o AdaLR", "gradmix": "GradMix",
+                 "mme": "MME", "mdda": "MDDA", "dctn": "DCTN", "energynet": "EnergyNet",
+                 "gradmix_soft": "GradMix w/ soft label", "gradmix_hard": "GradMix w/ hard label",
+                 "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch"}
 TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmix_no_adalr", "gradmix")
 
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
@@ -72,17 +75,19 @@ def plan_jobs(methods, ks, seeds) -> list[Job]:
     if unknown: raise ConfigError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
     return _unique(job(m, k, s) for s in seeds for k in sorted(ks) for m in methods)
 
-def prerequisite_jobs(j: Job) -> list[Job]:
-    "The runs `j` needs first (same k and seed)."
-    return [job(m, j.k, j.seed, budget=dict(j.budget), **o) for m, o in METHODS[j.method].prerequisites(j.opts)]
+def prerequisite_jobs(j: Job, base_options: dict | None = None) -> list[Job]:
+    "The runs `j` needs first (same k and seed), given the grid's options (`base_options`) and its own."
+    opts = options_for(j.method, base_options or {}) | j.opts
+    return [job(m, j.k, j.seed, budget=dict(j.budget), **o) for m, o in METHODS[j.method].prerequisites(opts)]
 
-def in_waves(jobs) -> list[list[Job]]:
+def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
     "`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it needs."
     depth: dict = {}
     def visit(j, trail=()):
         if j.key() in trail: raise ConfigError(f"circular prerequisites: {[t[0] for t in trail]}")
         if j.key() not in depth:
-            depth[j.key()] = (1 + max((visit(p, trail + (j.key(),))[0] for p in prerequisite_jobs(j)), default=-1), j)
+            pre = prerequisite_jobs(j, base_options)
+            depth[j.key()] = (1 + max((visit(p, trail + (j.key(),))[0] for p in pre), default=-1), j)
         return depth[j.key()]
     for j in jobs: visit(j)
     waves = [[] for _ in range(1 + max((d for d, _ in depth.values()), default=-1))]
@@ -102,7 +107,7 @@ def check_options(methods, options: dict) -> None:
 # %% ../../nbs/experiments/01_grid.ipynb #c89da467
 def job_config(j: Job, base: RunConfig, out) -> RunConfig:
     "The run configuration of job `j` in grid folder `out`."
-    pre = [p.dir(out) for p in prerequisite_jobs(j)]
+    pre = [p.dir(out) for p in prerequisite_jobs(j, base.options)]
     opts = options_for(j.method, base.options) | j.opts | METHODS[j.method].prerequisite_options(j.opts, pre)
     budget = base.get_budget().replace(**dict(j.budget)) if j.budget else base.budget
     return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget, out=str(j.dir(out)), progress=False)
@@ -170,7 +175,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
              executor: str = "local", executor_opts: dict | None = None) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    waves = in_waves(jobs)
+    waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
     base = base.replace(threads=base.threads or 1)
     cfgs = {j.key(): job_config(j, base, out) for w in waves for j in w}

@@ -284,6 +284,11 @@ def u_batch(self, step: int) -> torch.Tensor:
 @patch_to(Trainer, as_prop=True)
 def total_steps(self) -> int: return self.method.total_steps(self.budget)
 
+@patch_to(Trainer)
+def use_task(self, task: Task) -> None:
+    "Train on `task` instead (from a method's `setup`, e.g. a task extended with pseudo-labelled data): its streams are rebuilt, seeded as before."
+    self.task = task; self._check_needs(); self._make_streams()
+
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d1
 @patch_to(Trainer)
 def evaluate(self, data) -> dict:
