@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor-opt", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="an option of the executor (repeatable), e.g. --executor-opt address=tcp://host:8786")
     r.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
+    r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=True,
+                   help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group (default: on)")
     _common(r)
 
     pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
@@ -147,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--iters", type=_pos, default=20, help="timed iterations (default: %(default)s)")
     b.add_argument("--warmup", type=_nonneg, default=3, help="untimed iterations first (default: %(default)s)")
     b.add_argument("--device", default="cpu", help="(default: %(default)s)")
+    b.add_argument("--models", type=_ints, default=None,
+                   help="instead: throughput of M vectorised runs against one run for each M, e.g. --models 3,6,12 (use --width 16 for the cpu budget)")
     return p
 
 # %% ../nbs/90_cli.ipynb #e4ddbed5
@@ -177,6 +181,11 @@ def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
     if a.cmd == "bench":
+        if a.models:
+            from gradmix.experiments.scaling import bench_vectorised
+            for row in bench_vectorised(a.width, a.models, a.batch, k=max(1, a.n_v // 5), iters=a.iters, warmup=a.warmup, device=a.device):
+                print(json.dumps(row))
+            return 0
         from gradmix.experiments.bench import bench
         print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters, warmup=a.warmup, device=a.device, progress=True)))
         return 0
@@ -196,7 +205,7 @@ def _dispatch(a) -> int:
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
     _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
-                                    executor=a.executor, executor_opts=xopts)
+                                    executor=a.executor, executor_opts=xopts, vectorise=a.vectorise)
     print("\n" + table); print(f"\nwritten to {out}/ (runs.csv, summary.csv, table.md, meta.json)")
     meta = json.loads((Path(out) / "meta.json").read_text())
     for what, note in (("diverged", "not in the means"), ("failed", "run the same command again to retry them")):

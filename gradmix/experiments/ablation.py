@@ -87,14 +87,14 @@ def best_by_hval(df: pd.DataFrame, candidates) -> str:
 # %% ../../nbs/experiments/08_ablation.ipynb #ab10000b
 @REPRODUCERS.register("ablation")
 def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                       executor: str = "local", executor_opts: dict | None = None, variants=None) -> tuple[pd.DataFrame, str]:
+                       executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False, variants=None) -> tuple[pd.DataFrame, str]:
     "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."
     ks, seeds, out = tuple(ks or (2, 5)), tuple(seeds or range(5)), Path(out)
     variants = list(variants or ABLATION_VARIANTS)
     base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
     t0 = time.time()
     jobs = list(dict.fromkeys(variant_job(v, k, s) for s in seeds for k in ks for v in variants))   # seed-major: early partial results cover every variant
-    run_grid(jobs, base, out, workers, progress, executor, executor_opts)
+    run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     df = collect(out, variants, ks, seeds)
     df.to_csv(out / "runs.csv", index=False)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()

@@ -172,9 +172,12 @@ def _label(j: Job, r: dict) -> str:
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2c
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
-             executor: str = "local", executor_opts: dict | None = None) -> pd.DataFrame:
+             executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    if vectorise:   # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int); they are finished below
+        from gradmix.train.vectorised import train_groups
+        train_groups(jobs, base, out, workers, progress, executor, executor_opts, max_models=None if vectorise is True else int(vectorise))
     waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
     base = base.replace(threads=base.threads or 1)

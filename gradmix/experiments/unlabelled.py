@@ -94,10 +94,10 @@ def _stage2_job_options(base: RunConfig) -> dict:
     "`pool` and `R` from the command line become job options (they decide a stage-2 run's prerequisites)."
     return {k: base.options[k] for k in ("pool", "R") if k in base.options}
 
-def _grid(jobs, base: RunConfig, out: Path, workers, progress, executor, executor_opts) -> tuple[pd.DataFrame, list]:
+def _grid(jobs, base: RunConfig, out: Path, workers, progress, executor, executor_opts, vectorise) -> tuple[pd.DataFrame, list]:
     out.mkdir(parents=True, exist_ok=True)
     adopted = adopt_runs(jobs, base, out)
-    return run_grid(jobs, base, out, workers, progress, executor, executor_opts), adopted
+    return run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise), adopted
 
 def _listed(rows: pd.DataFrame, extra: list) -> dict:
     "The diverged and failed runs of a grid, as the CLI reports them."
@@ -109,13 +109,13 @@ def _extend_meta(out: Path, **kw) -> None:
 
 @REPRODUCERS.register("table1-lower")
 def reproduce_table1_lower(base: RunConfig, out="runs/table1-lower", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                           executor: str = "local", executor_opts: dict | None = None) -> tuple[pd.DataFrame, str]:
+                           executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
     "Table 1's lower GradMix rows (soft, hard, VAT, MixMatch) on the digit task, with their stage-1 pool and the pseudo-label reports."
     ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
     base.replace(k=min(ks), seed=seeds[0]).build_task()       # fail fast on missing data
     jo, t0 = _stage2_job_options(base), time.time()
     jobs = [job(m, k, s, **jo) for s in seeds for k in sorted(ks) for m in LOWER_ROWS]
-    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts)
+    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     summary, table = write_table(rows, out, LOWER_ROWS, base, ks, seeds, workers, t0)
     pseudo_label_reports(jobs, base, out)
     pool = jo.get("pool", STAGE2_DEFAULTS["pool"])
@@ -146,7 +146,7 @@ def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> st
 
 @REPRODUCERS.register("table2")
 def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                     executor: str = "local", executor_opts: dict | None = None) -> tuple[pd.DataFrame, str]:
+                     executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
     "Table 2: GradMix over the pool's (beta, gamma) settings at k=3 (test and hyper-validation accuracy, top-R membership)."
     ks, seeds, out = tuple(ks or (3,)), tuple(seeds or base.get_budget().seeds), Path(out)
     pool, R = base.options.get("pool", STAGE2_DEFAULTS["pool"]), base.options.get("R", STAGE2_DEFAULTS["R"])
@@ -154,7 +154,7 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
     gbase.replace(k=min(ks), seed=seeds[0]).build_task()
     t0 = time.time()
     jobs = [job("gradmix", k, s, beta=b, gamma=g) for s in seeds for k in sorted(ks) for b, g in pool_settings(pool)]
-    rows, adopted = _grid(jobs, gbase, out, workers, progress, executor, executor_opts)
+    rows, adopted = _grid(jobs, gbase, out, workers, progress, executor, executor_opts, vectorise)
     summary = table2_summary(rows, R); table = table2_markdown(summary, R)
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), pool=pool, pool_settings=pool_settings(pool), R=R,
@@ -214,7 +214,7 @@ def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
 
 @REPRODUCERS.register("fig4")
 def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                   executor: str = "local", executor_opts: dict | None = None) -> tuple[pd.DataFrame, str]:
+                   executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
     "Fig. 4: GradMix w/ hard label for ensembles of R = 1..5 pool models, every k, with the pseudo-label reports."
     ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
     pool = base.options.get("pool", STAGE2_DEFAULTS["pool"])
@@ -223,7 +223,7 @@ def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, worker
     base.replace(k=min(ks), seed=seeds[0]).build_task()
     jo, t0 = _stage2_job_options(base), time.time()
     jobs = [job("gradmix_hard", k, s, R=R, **jo) for s in seeds for k in sorted(ks) for R in Rs]
-    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts)
+    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     summary = fig4_summary(rows); table = fig4_markdown(summary)
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     pseudo_label_reports(jobs, base, out)
