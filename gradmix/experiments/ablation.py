@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError
 from ..train.trainer import RunConfig
-from .grid import Job, job, run_grid
+from .grid import TABLE1_UPPER, Job, job, markdown_table, run_grid, summarize
 from .tables import REPRODUCERS
+from .unlabelled import adopt_runs
 
 # %% auto #0
-__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'variant_job', 'collect', 'study_table', 'frame_markdown', 'best_by_hval',
-           'reproduce_ablation']
+__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'FAIR_CANDIDATES', 'variant_job', 'collect', 'study_table', 'frame_markdown',
+           'best_by_hval', 'reproduce_ablation', 'fair_choices', 'reproduce_table1_upper_tuned']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
 LRS = (0.005, 0.01, 0.03)                       # the learning-rate grid of the fair protocol (cpu budget default 0.01)
@@ -105,3 +106,50 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
                 workers=workers, wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus", torch_threads=base.threads or 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tab, md
+
+# %% ../../nbs/experiments/08_ablation.ipynb #d19204a2
+FAIR_CANDIDATES = {   # per method of Table 1's upper half: the study's variants it may choose from, on hyper-validation
+    "target_only": [f"Target-only, lr {lr}" for lr in LRS], "source_only": [f"Source-only, lr {lr}" for lr in LRS],
+    "finetune": [f"Fine-tune, lr {lr}" for lr in LRS],
+    "gradmix": [REFERENCE, "lr 0.005", "lr 0.03", "V trains the target head", "V head + lr 0.03"],
+    "gradmix_no_adalr": ["w/o AdaLR", "w/o AdaLR, lr 0.03", "w/o AdaLR, V head"],
+    "gradmix_sgd": ["SGD", "SGD, lr 0.03", "SGD, V head"]}
+
+def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
+    "Per method: the candidate variant with the best mean hyper-validation accuracy in study runs `df`, with every candidate's mean."
+    rows = []
+    for m, cands in FAIR_CANDIDATES.items():
+        have = [c for c in cands if c in set(df.variant)]
+        if not have: continue
+        means = df[df.variant.isin(have)].groupby("variant").hval.mean()
+        rows.append(dict(method=m, chosen=best_by_hval(df, have), hval=round(means.max(), 2),
+                         candidates={v: round(means[v], 2) for v in have}, n_runs=int((df.variant == best_by_hval(df, have)).sum())))
+    return pd.DataFrame(rows)
+
+@REPRODUCERS.register("table1-upper-tuned")
+def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned", ks=None, seeds=None, workers: int = 1,
+                                 progress: bool = True, executor: str = "local", executor_opts: dict | None = None,
+                                 vectorise: bool | int = False, study=None) -> tuple[pd.DataFrame, str]:
+    "Table 1's upper half with each method's settings chosen on hyper-validation by the ablation study in `study` (default: the sibling folder `ablation-<task>-<budget>`)."
+    out = Path(out); budget = base.get_budget()
+    study = Path(study or out.parent / f"ablation-{base.task}-{budget.name}")
+    if not (study / "runs.csv").exists():
+        raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task {base.task} --budget {budget.name} "
+                          f"--out {study}` first (the choices are made on its hyper-validation accuracies)")
+    choices = fair_choices(pd.read_csv(study / "runs.csv"))
+    missing = [m for m in TABLE1_UPPER if m not in set(choices.method)]
+    if missing: raise ConfigError(f"the study in {study} has no finished runs for {missing}")
+    ks, seeds = tuple(ks or (2, 3, 4, 5)), tuple(seeds or budget.seeds)
+    base.replace(k=min(ks), seed=seeds[0]).build_task()
+    chosen = choices.set_index("method").chosen
+    jobs = list(dict.fromkeys(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds))
+    t0 = time.time(); out.mkdir(parents=True, exist_ok=True)
+    adopted = adopt_runs(jobs, base, out)                    # the study's identical runs (symlinked, not retrained)
+    rows = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
+    summary = summarize(rows); table = markdown_table(summary, TABLE1_UPPER)
+    summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
+    meta = dict(task=base.task, budget=budget.__dict__, ks=list(ks), seeds=list(seeds), study=str(study),
+                choices=choices.to_dict("records"), adopted=len(adopted), workers=workers, wall_s=round(time.time() - t0, 1),
+                machine=f"{os.cpu_count()} cpus", torch_threads=base.threads or 1)
+    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    return summary, table

@@ -21,9 +21,9 @@ from ..methods.gradmix import GradMixMethod
 from ..weighting.base import coef_cos
 
 # %% auto #0
-__all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'ReplayDropout', 'draw_masks', 'vectorise_model_unsupported', 'StackedNet',
-           'method_kind', 'vectorise_unsupported', 'group_key', 'Member', 'VectorisedTrainer', 'build_group',
-           'train_vectorised', 'run_group', 'plan_groups', 'train_groups', 'run_grid_vectorised']
+__all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'GRADMIX_AS_VECTORISED', 'ReplayDropout', 'draw_masks', 'vectorise_model_unsupported',
+           'StackedNet', 'method_kind', 'vectorise_unsupported', 'group_key', 'Member', 'VectorisedTrainer',
+           'build_group', 'train_vectorised', 'run_group', 'plan_groups', 'train_groups', 'run_grid_vectorised']
 
 # %% ../../nbs/train/03_vectorised.ipynb #bf5a413f
 def _rng_get(device: torch.device) -> torch.Tensor:
@@ -207,6 +207,8 @@ def method_kind(method: Method) -> str | None:
             return kind if same else None
     return None
 
+GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_to_heads=False, val_ema=0.0, weight_ema=0.0)   # the step below takes these only
+
 def vectorise_unsupported(cfg: RunConfig) -> str | None:
     "Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is checked when the group is built)."
     try: method = get_method(cfg.method, **cfg.options)
@@ -215,6 +217,9 @@ def vectorise_unsupported(cfg: RunConfig) -> str | None:
     if kind is None: return f"method {cfg.method!r} has no vectorised step (vectorised: Source-only, Target-only and the GradMix methods)"
     if kind == "gradmix" and method.opts["weighting"] not in VEC_RULES:
         return f"weighting rule {method.opts['weighting']!r} is not vectorised (vectorised rules: {list(VEC_RULES)})"
+    if kind == "gradmix":
+        off = sorted(k for k, v in GRADMIX_AS_VECTORISED.items() if method.opts.get(k, v) != v)
+        if off: return f"GradMix option(s) {off} are not vectorised (the vectorised step is the paper's: {GRADMIX_AS_VECTORISED})"
     return None
 
 def group_key(cfg: RunConfig) -> str:
@@ -585,7 +590,7 @@ def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = 
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
-    b = base.replace(threads=base.threads or max(1, (os.cpu_count() or 1) // max(workers, 1)))   # as run_grid does
+    b = base.replace(threads=base.threads or 1)   # as run_grid does: a run's numbers must not depend on how many workers a grid has
     todo = [c for c in (job_config(j, b, out) for w in waves for j in w) if not _finished(c)]
     groups = plan_groups(todo, max_models)
     if groups:
