@@ -8,7 +8,7 @@ import argparse, json, math, sys, time
 from pathlib import Path
 
 import gradmix
-from .core import ConfigError, DivergedError, GradmixError, parse_option
+from .core import ConfigError, DivergedError, GradmixError, default_device, parse_option
 from .data.images import PREPARERS
 from .data.tasks import TASKS
 from .train.budgets import BUDGETS, get_budget
@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor-opt", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="an option of the executor (repeatable), e.g. --executor-opt address=tcp://host:8786")
     r.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
-    r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=True,
-                   help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group (default: on)")
+    r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=None,
+                   help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group "
+                        "(default: on a GPU; off on a CPU, where separate runs are faster: see the scaling page)")
     _common(r)
 
     pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
@@ -205,8 +206,9 @@ def _dispatch(a) -> int:
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
     _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
-                                    executor=a.executor, executor_opts=xopts, vectorise=a.vectorise)
-    print("\n" + table); print(f"\nwritten to {out}/ (runs.csv, summary.csv, table.md, meta.json)")
+                                    executor=a.executor, executor_opts=xopts,
+                                    vectorise=a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda")
+    print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     meta = json.loads((Path(out) / "meta.json").read_text())
     for what, note in (("diverged", "not in the means"), ("failed", "run the same command again to retry them")):
         if meta.get(what): print(f"{len(meta[what])} run(s) {what} ({note}): " + ", ".join(f"{d['method']} k={d['k']} seed={d['seed']}" for d in meta[what]))

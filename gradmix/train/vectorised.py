@@ -207,7 +207,7 @@ def method_kind(method: Method) -> str | None:
             return kind if same else None
     return None
 
-GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_to_heads=False, val_ema=0.0, weight_ema=0.0)   # the step below takes these only
+GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_ema=0.0, weight_ema=0.0)   # the step below takes these only
 
 def vectorise_unsupported(cfg: RunConfig) -> str | None:
     "Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is checked when the group is built)."
@@ -314,6 +314,7 @@ class VectorisedTrainer:
             if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups for gm, nm in zip(gms, names)):
                 raise ConfigError("the runs of a vectorised group mix different layer groups")
             self.rule, self.rho_agg, self.acc_dtype, self.fused = gms[0].rule, gms[0].rho_agg, gms[0].acc_dtype, ms[0].method.fused
+            self.val_to_heads = gms[0].val_to_heads         # the same in every run of a group (group_key)
             self.beta, self.gamma = (torch.tensor([getattr(g, a) for g in gms], **f64) for a in ("beta", "gamma"))
             self.adaptive = torch.tensor([bool(g.adaptive_lr) for g in gms], device=dev)
 
@@ -424,7 +425,7 @@ def _gradmix_step(self, step: int) -> list[dict]:
     losses, src, heads = [], [], {}
     for i, (X, Y, h) in enumerate(parts):
         loss = _ce(self.net.logits(h, self.net.features(X, masks[i])), Y)
-        hn = [n for n in self.net.head_names(h) if n in self.heads] if i < k else []
+        hn = [n for n in self.net.head_names(h) if n in self.heads] if i < k or self.val_to_heads else []   # V: only with val_to_heads
         gs = self._grads(loss, self.shared + hn)
         g = {n: torch.zeros_like(self.net.params[n]) if x is None else x for n, x in zip(self.shared, gs)}
         for n, x in zip(hn, gs[len(self.shared):]):
