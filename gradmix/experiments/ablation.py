@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError
 from ..train.trainer import RunConfig
-from .grid import TABLE1_UPPER, Job, job, markdown_table, run_grid, summarize
+from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs
 
@@ -122,8 +122,8 @@ def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
         have = [c for c in cands if c in set(df.variant)]
         if not have: continue
         means = df[df.variant.isin(have)].groupby("variant").hval.mean()
-        rows.append(dict(method=m, chosen=best_by_hval(df, have), hval=round(means.max(), 2),
-                         candidates={v: round(means[v], 2) for v in have}, n_runs=int((df.variant == best_by_hval(df, have)).sum())))
+        rows.append(dict(method=m, chosen=best_by_hval(df, have), hval=round(float(means.max()), 2),
+                         candidates={v: round(float(means[v]), 2) for v in have}, n_runs=int((df.variant == best_by_hval(df, have)).sum())))
     return pd.DataFrame(rows)
 
 @REPRODUCERS.register("table1-upper-tuned")
@@ -142,14 +142,15 @@ def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned",
     ks, seeds = tuple(ks or (2, 3, 4, 5)), tuple(seeds or budget.seeds)
     base.replace(k=min(ks), seed=seeds[0]).build_task()
     chosen = choices.set_index("method").chosen
-    jobs = list(dict.fromkeys(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds))
+    jobs = _unique(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds)   # Source-only: one run per seed
     t0 = time.time(); out.mkdir(parents=True, exist_ok=True)
-    adopted = adopt_runs(jobs, base, out)                    # the study's identical runs (symlinked, not retrained)
+    adopt_runs(jobs, base, out)                              # the study's identical runs (symlinked, not retrained)
     rows = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     summary = summarize(rows); table = markdown_table(summary, TABLE1_UPPER)
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     meta = dict(task=base.task, budget=budget.__dict__, ks=list(ks), seeds=list(seeds), study=str(study),
-                choices=choices.to_dict("records"), adopted=len(adopted), workers=workers, wall_s=round(time.time() - t0, 1),
+                choices=choices.to_dict("records"), adopted=sum(j.dir(out).is_symlink() for j in jobs),   # this call's and earlier ones'
+                workers=workers, wall_s=round(time.time() - t0, 1),
                 machine=f"{os.cpu_count()} cpus", torch_threads=base.threads or 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
