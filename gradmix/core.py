@@ -55,6 +55,11 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     return dev
 
 # %% ../nbs/00_core.ipynb #7a1d4c02
+def _notebook_copy(new, old) -> bool:
+    "Is `new` a notebook's own definition (module `__main__`) of the package's entry `old`, by the same name?"
+    if old is None or getattr(new, "__module__", None) != "__main__": return False
+    return str(getattr(old, "__module__", "")).startswith("gradmix.") and getattr(new, "__qualname__", None) == getattr(old, "__qualname__", None)
+
 class Registry(Mapping):
     "Name -> entry (a class or function) for one kind of plug-in, with its built-in modules loaded on first use; one registry per kind."
     _all: dict = {}
@@ -80,7 +85,7 @@ class Registry(Mapping):
         def add(e):
             if not isinstance(name, str) or not name: raise ConfigError(f"a {self.kind} name must be a non-empty string")
             if isinstance(e, type): e.name = name
-            self._entries[name] = e
+            if not _notebook_copy(e, self._entries.get(name)): self._entries[name] = e
             return e
         return add if entry is None else add(entry)
 
