@@ -8,22 +8,17 @@ import json, logging, threading
 from collections import deque
 from pathlib import Path
 from ..core import ConfigError
-from .grid import EXECUTORS, InProcess, run_job
+from .grid import EXECUTORS, InProcess, run_finished, run_job
 
 # %% auto #0
 __all__ = ['SkipFinished', 'DaskExecutor', 'SubmititExecutor']
 
-# %% ../../nbs/experiments/06_executors.ipynb #2595faa9
-def _finished(cfg) -> bool:
-    out = getattr(cfg, "out", None)
-    if out is None or not (Path(out) / "results.json").exists(): return False
-    return json.loads((Path(out) / "results.json").read_text()).get("status", "finished") == "finished"
-
+# %% ../../nbs/experiments/06_executors.ipynb #045f847c
 class SkipFinished:
     "Wraps an executor: a grid run (`run_job`) whose results.json says it finished is answered from it here, not submitted."
     def __init__(self, inner): self.inner, self.submitted = inner, 0
     def submit(self, fn, *args):
-        if fn is run_job and args and _finished(args[0]): return InProcess().submit(fn, *args)
+        if fn is run_job and args and run_finished(args[0]): return InProcess().submit(fn, *args)
         self.submitted += 1
         return self.inner.submit(fn, *args)
     def shutdown(self, wait: bool = True): self.inner.shutdown(wait=wait)

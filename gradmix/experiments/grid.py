@@ -19,7 +19,7 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'QueueReport',
-           'InProcess', 'GridProgress', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
+           'InProcess', 'GridProgress', 'run_finished', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -171,6 +171,11 @@ def _label(j: Job, r: dict) -> str:
     return f"{j.method} k={j.k} seed={j.seed}: {what}"
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2c
+def run_finished(cfg: RunConfig) -> bool:
+    "Does run `cfg`'s folder hold results that say it finished? (Executors and vectorised groups skip such runs.)"
+    done = Path(cfg.out) / "results.json" if cfg.out is not None else None
+    return done is not None and done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished"
+
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."

@@ -580,19 +580,15 @@ def plan_groups(configs: list[RunConfig], max_models: int | None = None) -> list
             by.setdefault(group_key(c), []).append(i)
     return [ch for idx in by.values() for ch in _chunks(idx, max_models) if len(ch) > 1]
 
-def _finished(cfg: RunConfig) -> bool:
-    done = Path(cfg.out) / "results.json"
-    return done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished"
-
 def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True, executor: str = "local",
                  executor_opts: dict | None = None, max_models: int | None = None) -> None:
     "Train the unfinished compatible runs of a grid's `jobs` as vectorised groups, one executor job per group (`run_grid(..., vectorise=True)` calls it first)."
-    from gradmix.experiments.grid import EXECUTORS, check_options, in_waves, job_config
+    from gradmix.experiments.grid import EXECUTORS, check_options, in_waves, job_config, run_finished
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
     b = base.replace(threads=base.threads or 1)   # as run_grid does: a run's numbers must not depend on how many workers a grid has
-    todo = [c for c in (job_config(j, b, out) for w in waves for j in w) if not _finished(c)]
+    todo = [c for c in (job_config(j, b, out) for w in waves for j in w) if not run_finished(c)]
     groups = plan_groups(todo, max_models)
     if groups:
         ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
