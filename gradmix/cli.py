@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #076ca990
 from __future__ import annotations
-import argparse, json, math, sys, time
+import argparse, inspect, json, math, sys, time
 from pathlib import Path
 
 import gradmix
@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=None,
                    help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group "
                         "(default: on a GPU; off on a CPU, where separate runs are faster: see the scaling page)")
+    r.add_argument("--variant", action="append", default=None, metavar="NAME",
+                   help="ablation and paper-check only: run this variant (repeatable; names as on the ablation page, "
+                        "e.g. --variant 'lr 0.03'; default: all of the table's)")
     _common(r)
 
     pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
@@ -205,8 +208,13 @@ def _dispatch(a) -> int:
     out = a.out or f"runs/{a.table}-{a.budget}"
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
+    extra = {}
+    if a.variant:
+        if "variants" not in inspect.signature(REPRODUCERS[a.table]).parameters:
+            raise ConfigError(f"--variant applies to the tables made of named variants (ablation, paper-check), not {a.table}")
+        extra["variants"] = a.variant
     _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
-                                    executor=a.executor, executor_opts=xopts,
+                                    executor=a.executor, executor_opts=xopts, **extra,
                                     vectorise=a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda")
     print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     meta = json.loads((Path(out) / "meta.json").read_text())

@@ -7,15 +7,16 @@ from __future__ import annotations
 import json, os, time
 from pathlib import Path
 import pandas as pd
-from ..core import ConfigError
-from ..train.trainer import RunConfig
+from ..core import ConfigError, default_device
+from ..train.trainer import RunConfig, describe_machine
 from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs
 
 # %% auto #0
-__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'FAIR_CANDIDATES', 'variant_job', 'collect', 'study_table', 'frame_markdown',
-           'best_by_hval', 'reproduce_ablation', 'fair_choices', 'reproduce_table1_upper_tuned']
+__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'FAIR_CANDIDATES', 'variant_job', 'collect',
+           'study_table', 'frame_markdown', 'best_by_hval', 'reproduce_ablation', 'reproduce_paper_check',
+           'fair_choices', 'reproduce_table1_upper_tuned']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
 LRS = (0.005, 0.01, 0.03)                       # the learning-rate grid of the fair protocol (cpu budget default 0.01)
@@ -39,11 +40,15 @@ ABLATION_VARIANTS = {   # name: (method, options, budget overrides)
                                                             ("target_only", "Target-only")) for lr in LRS},
 }
 REFERENCE = "GradMix (paper-literal)"
+PAPER_CHECK = {   # the check at the paper's budget (GPU): each method paper-literal and with the study's choices (absolute learning rates)
+    "Source-only (paper-literal)": ("source_only", {}, {}),
+    **{v: ABLATION_VARIANTS[v] for v in ("Source-only, lr 0.01", REFERENCE, "V head + lr 0.03")}}
+ALL_VARIANTS = ABLATION_VARIANTS | PAPER_CHECK
 
 def variant_job(name: str, k: int, seed: int) -> Job:
-    "The run of variant `name` for `k` and `seed`."
-    if name not in ABLATION_VARIANTS: raise ConfigError(f"unknown variant {name!r}; choose from {list(ABLATION_VARIANTS)}")
-    m, opts, budget = ABLATION_VARIANTS[name]
+    "The run of variant `name` (of the study or of the paper-budget check) for `k` and `seed`."
+    if name not in ALL_VARIANTS: raise ConfigError(f"unknown variant {name!r}; choose from {list(ALL_VARIANTS)}")
+    m, opts, budget = ALL_VARIANTS[name]
     return job(m, k, seed, budget=budget, **opts)
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100008
@@ -58,7 +63,9 @@ def collect(out, variants, ks, seeds) -> pd.DataFrame:
                 r = json.loads(f.read_text())
                 if r.get("status", "finished") != "finished": continue
                 rows.append(dict(variant=v, k=k, seed=s, test=100 * r["test_acc"], hval=100 * r["best_hval_acc"],
-                                 best_step=r["best_step"], wall_s=r.get("wall_s"), threads=r.get("torch_threads")))
+                                 best_step=r["best_step"], wall_s=r.get("wall_s"), threads=r.get("torch_threads"),
+                                 ms_per_step=round(1000 * r["wall_s"] / r["steps"], 2) if r.get("wall_s") and r.get("steps") else None,
+                                 machine=r.get("machine")))
     return pd.DataFrame(rows)
 
 def _ms(x: pd.Series) -> str:
@@ -92,9 +99,9 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."
     ks, seeds, out = tuple(ks or (2, 5)), tuple(seeds or range(5)), Path(out)
     variants = list(variants or ABLATION_VARIANTS)
+    jobs = _unique(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
     base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
     t0 = time.time()
-    jobs = list(dict.fromkeys(variant_job(v, k, s) for s in seeds for k in ks for v in variants))   # seed-major: early partial results cover every variant
     run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     df = collect(out, variants, ks, seeds)
     df.to_csv(out / "runs.csv", index=False)
@@ -103,11 +110,21 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     md = frame_markdown(tab) if len(tab) else "(no finished runs)"
     (out / "study.md").write_text(md + "\n")
     meta = dict(task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), variants=variants,
-                workers=workers, wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus", torch_threads=base.threads or 1)
+                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(default_device(base.device)),
+                torch_threads=base.threads or 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tab, md
 
-# %% ../../nbs/experiments/08_ablation.ipynb #d19204a2
+# %% ../../nbs/experiments/08_ablation.ipynb #db6d470d
+@REPRODUCERS.register("paper-check")
+def reproduce_paper_check(base: RunConfig, out="runs/paper-check", ks=None, seeds=None, workers: int = 1, progress: bool = True,
+                          executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
+                          variants=None) -> tuple[pd.DataFrame, str]:
+    "Source-only and GradMix, paper-literal and as the study chose them, at `base`'s budget (meant: `paper` on a GPU); k = 2, seeds 0-4 by default."
+    return reproduce_ablation(base, out, ks or (2,), seeds, workers, progress, executor, executor_opts, vectorise,
+                              variants or list(PAPER_CHECK))
+
+# %% ../../nbs/experiments/08_ablation.ipynb #29482081
 FAIR_CANDIDATES = {   # per method of Table 1's upper half: the study's variants it may choose from, on hyper-validation
     "target_only": [f"Target-only, lr {lr}" for lr in LRS], "source_only": [f"Source-only, lr {lr}" for lr in LRS],
     "finetune": [f"Fine-tune, lr {lr}" for lr in LRS],

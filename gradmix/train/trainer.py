@@ -26,7 +26,7 @@ from .budgets import Budget, get_budget
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
-           'Trainer', 'json_safe', 'check_out_dir', 'run']
+           'Trainer', 'describe_machine', 'json_safe', 'check_out_dir', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -427,6 +427,11 @@ def fit(self, stop_after: int | None = None) -> dict | None:
     self.wall_s += time.time() - t0
     return self._finish()
 
+def describe_machine(device) -> str:
+    "Where a run ran, for its results: processor, CPU count and, on a GPU, the GPU's name."
+    d = torch.device(device)
+    return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
+
 @patch_to(Trainer)
 def _finish(self) -> dict:
     last = self.evaluate(self.task.test)
@@ -440,7 +445,7 @@ def _finish(self) -> dict:
                steps=self.total_steps, wall_s=round(self.wall_s, 2),
                n_test=len(self.task.test), method_opts=self.method.opts, budget_cfg=dataclasses.asdict(self.budget),
                task=self.task.info, config=self.config.to_dict(), device=str(self.device),
-               torch_threads=torch.get_num_threads(), machine=f"{platform.machine()} {os.cpu_count()} cpus",
+               torch_threads=torch.get_num_threads(), machine=describe_machine(self.device),
                torch=torch.__version__, gradmix=gradmix.__version__)
     self.results = res
     if self.out: self.save_outputs()
