@@ -4,9 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #392dee82
 from __future__ import annotations
-import importlib, json, os, pkgutil, random, sys
+import importlib, json, pkgutil, random, sys
 from collections.abc import Mapping
-from typing import Callable, Sequence
+from typing import Sequence
 import numpy as np
 import torch
 

@@ -138,9 +138,9 @@ def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
     for m, cands in FAIR_CANDIDATES.items():
         have = [c for c in cands if c in set(df.variant)]
         if not have: continue
-        means = df[df.variant.isin(have)].groupby("variant").hval.mean()
-        rows.append(dict(method=m, chosen=best_by_hval(df, have), hval=round(float(means.max()), 2),
-                         candidates={v: round(float(means[v]), 2) for v in have}, n_runs=int((df.variant == best_by_hval(df, have)).sum())))
+        means, best = df[df.variant.isin(have)].groupby("variant").hval.mean(), best_by_hval(df, have)
+        rows.append(dict(method=m, chosen=best, hval=round(float(means.max()), 2),
+                         candidates={v: round(float(means[v]), 2) for v in have}, n_runs=int((df.variant == best).sum())))
     return pd.DataFrame(rows)
 
 @REPRODUCERS.register("table1-upper-tuned")

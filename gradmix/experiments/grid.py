@@ -4,9 +4,9 @@
 
 # %% ../../nbs/experiments/01_grid.ipynb #abd33a7c
 from __future__ import annotations
-import json, multiprocessing, os, time
+import json, multiprocessing, time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd

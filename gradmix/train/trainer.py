@@ -17,7 +17,7 @@ from fastcore.basics import patch_to
 from fastprogress.fastprogress import progress_bar
 
 import gradmix
-from ..core import ConfigError, DivergedError, GradmixError, Registry, default_device, resolve_options, set_seed
+from ..core import ConfigError, DivergedError, Registry, default_device, resolve_options, set_seed
 from ..data.images import ImageSet
 from ..data.tasks import Task, make_task
 from ..data.streams import make_stream
