@@ -84,7 +84,8 @@ def load_member(d, task: Task, device="cpu") -> nn.Module:
     fields = {f.name for f in dataclasses.fields(Budget)}
     bc = {k: v for k, v in r["budget_cfg"].items() if k in fields}
     budget = Budget(**bc | dict(seeds=tuple(bc.get("seeds", ()))))
-    model = MODELS[r["config"].get("model") or task.model](task.heads, budget)
+    with torch.random.fork_rng(devices=[]):   # building the network draws from torch's RNG: a run's dropout must not depend on whether u_probs.pt was cached
+        model = MODELS[r["config"].get("model") or task.model](task.heads, budget)
     model.load_state_dict(torch.load(ck, weights_only=False, map_location="cpu")["best_state"]["model"])
     return model.to(device).eval()
 
