@@ -4,10 +4,10 @@
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100002
 from __future__ import annotations
-import json, os, time
+import json, time
 from pathlib import Path
 import pandas as pd
-from ..core import ConfigError, default_device
+from ..core import ConfigError
 from ..train.trainer import RunConfig, describe_machine
 from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize
 from .tables import REPRODUCERS
@@ -110,7 +110,7 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     md = frame_markdown(tab) if len(tab) else "(no finished runs)"
     (out / "study.md").write_text(md + "\n")
     meta = dict(task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), variants=variants,
-                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(default_device(base.device)),
+                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
                 torch_threads=base.threads or 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tab, md
@@ -168,6 +168,6 @@ def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned",
     meta = dict(task=base.task, budget=budget.__dict__, ks=list(ks), seeds=list(seeds), study=str(study),
                 choices=choices.to_dict("records"), adopted=sum(j.dir(out).is_symlink() for j in jobs),   # this call's and earlier ones'
                 workers=workers, wall_s=round(time.time() - t0, 1),
-                machine=f"{os.cpu_count()} cpus", torch_threads=base.threads or 1)
+                machine=describe_machine(base.device), torch_threads=base.threads or 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table

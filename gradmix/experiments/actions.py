@@ -13,7 +13,7 @@ import pandas as pd
 from ..core import GradmixError
 from ..models.nets import MODELS
 from ..train.budgets import BUDGETS, Budget
-from ..train.trainer import METHODS, RunConfig
+from ..train.trainer import METHODS, RunConfig, describe_machine
 from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize
 from .tables import REPRODUCERS
 
@@ -127,7 +127,7 @@ def reproduce_table3(base: RunConfig, out="runs/table3", ks=None, seeds=None, wo
     listed = lambda s: rows[rows.status == s][["method", "k", "seed"]].to_dict("records")
     meta = dict(table="table3", budget=dataclasses.asdict(base.get_budget()), ks=list(ks), seeds=list(seeds), methods=methods,
                 task=base.task, model=base.model, data_root=str(base.data_root), options=base.options, workers=workers,
-                wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus", torch_threads=base.threads,
+                wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device), torch_threads=base.threads,
                 diverged=listed("diverged"), failed=listed("failed"))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table

@@ -13,7 +13,7 @@ from .grid import METHOD_LABELS, PAPER_KS, PAPER_TABLE1, job, job_config, in_wav
 from .tables import REPRODUCERS, write_table
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
 from ..train.budgets import BUDGETS, get_budget
-from ..train.trainer import METHODS, RunConfig, get_method, json_safe
+from ..train.trainer import METHODS, RunConfig, describe_machine, get_method, json_safe
 
 # %% auto #0
 __all__ = ['PAPER_TABLE2', 'PAPER_FIG4', 'LOWER_ROWS', 'FIG4_RS', 'run_identity', 'adopt_runs', 'pseudo_label_reports',
@@ -156,7 +156,7 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
     summary = table2_summary(rows, R); table = table2_markdown(summary, R)
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), pool=pool, pool_settings=pool_settings(pool), R=R,
-                task=base.task, options=gbase.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus",
+                task=base.task, options=gbase.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
                 adopted=adopted, **_listed(rows, ["opt_beta", "opt_gamma"]))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
@@ -226,7 +226,7 @@ def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, worker
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     pseudo_label_reports(jobs, base, out)
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), Rs=Rs, pool=pool, pool_settings=pool_settings(pool),
-                task=base.task, options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=f"{os.cpu_count()} cpus",
+                task=base.task, options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
                 adopted=adopted, **_listed(rows, ["opt_R"]))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table

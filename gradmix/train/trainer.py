@@ -427,9 +427,9 @@ def fit(self, stop_after: int | None = None) -> dict | None:
     self.wall_s += time.time() - t0
     return self._finish()
 
-def describe_machine(device) -> str:
-    "Where a run ran, for its results: processor, CPU count and, on a GPU, the GPU's name."
-    d = torch.device(device)
+def describe_machine(device=None) -> str:
+    "Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its results: processor, CPU count and, on a GPU, its name."
+    d = default_device(device)
     return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
 
 @patch_to(Trainer)
