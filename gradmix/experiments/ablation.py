@@ -8,14 +8,15 @@ import json, time
 from pathlib import Path
 import pandas as pd
 from ..core import ConfigError
-from ..train.trainer import RunConfig, describe_machine
+from ..train.trainer import METHODS, RunConfig, describe_machine
+from ..methods.gradmix import PAPER_LITERAL
 from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs
 
 # %% auto #0
-__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'FAIR_CANDIDATES', 'variant_job', 'collect',
-           'study_table', 'frame_markdown', 'best_by_hval', 'reproduce_ablation', 'reproduce_paper_check',
+__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'FAIR_CANDIDATES', 'study_base', 'variant_job',
+           'collect', 'study_table', 'frame_markdown', 'best_by_hval', 'reproduce_ablation', 'reproduce_paper_check',
            'fair_choices', 'reproduce_table1_upper_tuned']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
@@ -44,6 +45,12 @@ PAPER_CHECK = {   # the check at the paper's budget (GPU): each method paper-lit
     "Source-only (paper-literal)": ("source_only", {}, {}),
     **{v: ABLATION_VARIANTS[v] for v in ("Source-only, lr 0.01", REFERENCE, "V head + lr 0.03")}}
 ALL_VARIANTS = ABLATION_VARIANTS | PAPER_CHECK
+
+def study_base(base: RunConfig, jobs) -> RunConfig:
+    "`base` with the paper read literally (`PAPER_LITERAL`) under the variants' own options and the user's: the study departs from the paper, not from today's defaults."
+    takes = {o for j in jobs for o in METHODS[j.method].settable(j.opts)}
+    extra = {k: v for k, v in PAPER_LITERAL.items() if k in takes and k not in base.options}
+    return base.replace(options={**extra, **base.options})
 
 def variant_job(name: str, k: int, seed: int) -> Job:
     "The run of variant `name` (of the study or of the paper-budget check) for `k` and `seed`."
@@ -102,7 +109,7 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     jobs = _unique(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
     base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
     t0 = time.time()
-    run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
+    run_grid(jobs, study_base(base, jobs), out, workers, progress, executor, executor_opts, vectorise)
     df = collect(out, variants, ks, seeds)
     df.to_csv(out / "runs.csv", index=False)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()
@@ -160,7 +167,7 @@ def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned",
     base.replace(k=min(ks), seed=seeds[0]).build_task()
     chosen = choices.set_index("method").chosen
     jobs = _unique(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds)   # Source-only: one run per seed
-    t0 = time.time(); out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time(); out.mkdir(parents=True, exist_ok=True); base = study_base(base, jobs)   # the variants as the study ran them
     adopt_runs(jobs, base, out)                              # the study's identical runs (symlinked, not retrained)
     rows = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
     summary = summarize(rows); table = markdown_table(summary, TABLE1_UPPER)

@@ -19,7 +19,8 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'QueueReport',
-           'InProcess', 'GridProgress', 'run_finished', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
+           'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'check_existing_runs', 'run_grid',
+           'expand_source_only', 'summarize', 'markdown_table']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -176,17 +177,37 @@ def run_finished(cfg: RunConfig) -> bool:
     done = Path(cfg.out) / "results.json" if cfg.out is not None else None
     return done is not None and done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished"
 
+_WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}   # where a run's inputs lie / which code path: not what it trains
+
+def option_mismatch(cfg: RunConfig) -> dict:
+    "Where run folder `cfg.out` already holds results: {option: (what the run was made with, what `cfg` asks)} for each disagreement."
+    done = Path(cfg.out) / "results.json" if cfg.out is not None else None
+    if done is None or not done.exists(): return {}
+    from gradmix.methods.gradmix import PAPER_LITERAL    # an option a run does not record did not exist yet: it ran as the paper reads
+    had = PAPER_LITERAL | json.loads(done.read_text()).get("method_opts", {})
+    want = json.loads(json.dumps(get_method(cfg.method, **cfg.options).opts, default=str))
+    return {k: (had[k], v) for k, v in want.items() if k in had and k not in _WHERE_NOT_WHAT and had[k] != v}
+
+def check_existing_runs(cfgs) -> None:
+    "A grid never reuses a finished run that was made with other options (e.g. before a default changed): a clear error instead."
+    bad = [(c.out, m) for c in cfgs if (m := option_mismatch(c))]
+    if not bad: return
+    fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
+    raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
+                      "Ask for the options they were made with (e.g. -o val_to_heads=false for GradMix runs made before "
+                      "its default changed) or choose another --out folder")
+
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    waves = in_waves(jobs, base.options)
+    check_options({j.method for w in waves for j in w}, base.options)
+    cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for w in waves for j in w}
+    check_existing_runs(cfgs.values())
     if vectorise:   # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int); they are finished below
         from gradmix.train.vectorised import train_groups
         train_groups(jobs, base, out, workers, progress, executor, executor_opts, max_models=None if vectorise is True else int(vectorise))
-    waves = in_waves(jobs, base.options)
-    check_options({j.method for w in waves for j in w}, base.options)
-    base = base.replace(threads=base.threads or 1)
-    cfgs = {j.key(): job_config(j, base, out) for w in waves for j in w}
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget()) for k, c in cfgs.items()}
     prog, results = GridProgress(totals, progress), {}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
