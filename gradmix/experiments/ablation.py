@@ -16,8 +16,8 @@ from .unlabelled import adopt_runs
 
 # %% auto #0
 __all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'FAIR_CANDIDATES', 'study_base', 'variant_job',
-           'collect', 'study_table', 'frame_markdown', 'best_by_hval', 'reproduce_ablation', 'reproduce_paper_check',
-           'fair_choices', 'reproduce_table1_upper_tuned']
+           'collect', 'study_table', 'frame_markdown', 'paired_delta', 'best_by_hval', 'reproduce_ablation',
+           'reproduce_paper_check', 'fair_choices', 'reproduce_table1_upper_tuned']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
 LRS = (0.005, 0.01, 0.03)                       # the learning-rate grid of the fair protocol (cpu budget default 0.01)
@@ -92,6 +92,12 @@ def frame_markdown(df: pd.DataFrame) -> str:
     "A DataFrame as a Markdown table (no extra dependency)."
     cells = [[str(v) for v in df.columns]] + [[str(v) for v in r] for r in df.itertuples(index=False)]
     return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * len(df.columns)] + ["| " + " | ".join(r) + " |" for r in cells[1:]])
+
+def paired_delta(df: pd.DataFrame, variant: str, baseline: str, col: str = "hval") -> pd.DataFrame:
+    "Per k: mean, s.e. and count of `variant` - `baseline` in column `col` over the seeds both ran (the study's unit, against any baseline)."
+    a, b = (df[df.variant == v].set_index(["k", "seed"])[col] for v in (variant, baseline))
+    g = (a - b).dropna().groupby(level="k")
+    return pd.DataFrame(dict(mean=g.mean(), se=g.std(ddof=1) / g.count() ** .5, n=g.count())).reset_index()
 
 def best_by_hval(df: pd.DataFrame, candidates) -> str:
     "The variant among `candidates` with the highest mean hyper-validation accuracy (over every k and seed run)."
