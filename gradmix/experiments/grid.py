@@ -18,9 +18,9 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
-           'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'run_job', 'QueueReport',
-           'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'check_existing_runs', 'run_grid',
-           'expand_source_only', 'summarize', 'markdown_table']
+           'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
+           'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'check_existing_runs',
+           'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -113,14 +113,19 @@ def job_config(j: Job, base: RunConfig, out) -> RunConfig:
     budget = base.get_budget().replace(**dict(j.budget)) if j.budget else base.budget
     return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget, out=str(j.dir(out)), progress=False)
 
+def recorded_results(cfg: RunConfig) -> dict | None:
+    "The results.json that run `cfg`'s folder holds (finished or diverged), or None."
+    done = Path(cfg.out) / "results.json" if cfg.out is not None else None
+    return json.loads(done.read_text()) if done is not None and done.exists() else None
+
 def run_job(cfg: RunConfig, report=None) -> dict:
     "Run (or resume, or skip when done) one run; return its results (a diverged run's say so); `report(step, total)` sees progress."
     if cfg.threads: torch.set_num_threads(cfg.threads)
-    done = Path(cfg.out) / "results.json"
-    if done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished": return json.loads(done.read_text())
+    r = recorded_results(cfg)
+    if r is not None and r.get("status", "finished") == "finished": return r
     method = get_method(cfg.method, **cfg.options)
     try: return Trainer(_task_cached(cfg), method, cfg, report=report).fit()
-    except DivergedError: return json.loads(done.read_text())
+    except DivergedError: return recorded_results(cfg)
 
 class QueueReport:
     "A picklable progress callback for worker processes: puts `(key, step)` on a queue."
@@ -174,17 +179,16 @@ def _label(j: Job, r: dict) -> str:
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2c
 def run_finished(cfg: RunConfig) -> bool:
     "Does run `cfg`'s folder hold results that say it finished? (Executors and vectorised groups skip such runs.)"
-    done = Path(cfg.out) / "results.json" if cfg.out is not None else None
-    return done is not None and done.exists() and json.loads(done.read_text()).get("status", "finished") == "finished"
+    r = recorded_results(cfg)
+    return r is not None and r.get("status", "finished") == "finished"
 
 _WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}   # where a run's inputs lie / which code path: not what it trains
 
 def option_mismatch(cfg: RunConfig) -> dict:
     "Where run folder `cfg.out` already holds results: {option: (what the run was made with, what `cfg` asks)} for each disagreement."
-    done = Path(cfg.out) / "results.json" if cfg.out is not None else None
-    if done is None or not done.exists(): return {}
-    from gradmix.methods.gradmix import PAPER_LITERAL    # an option a run does not record did not exist yet: it ran as the paper reads
-    had = PAPER_LITERAL | json.loads(done.read_text()).get("method_opts", {})
+    r = recorded_results(cfg)
+    if r is None: return {}
+    had = METHODS[cfg.method].former_defaults | r.get("method_opts", {})   # an option a run does not record: its former default
     want = json.loads(json.dumps(get_method(cfg.method, **cfg.options).opts, default=str))
     return {k: (had[k], v) for k, v in want.items() if k in had and k not in _WHERE_NOT_WHAT and had[k] != v}
 

@@ -50,6 +50,7 @@ class GradMixMethod(Method):
     "GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive learning rate."
     needs = ("sources", "V")
     defaults = GRADMIX_DEFAULTS
+    former_defaults = PAPER_LITERAL      # runs that predate val_to_heads read the paper literally
     @classmethod
     def option_defaults(cls, opts):
         "GradMix's options plus those of the chosen weighting rule."

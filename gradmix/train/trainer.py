@@ -125,6 +125,7 @@ class Method:
     needs: tuple = ("sources",)
     defaults: dict = {}
     fixed: dict = {}          # options a variant pins (e.g. GradMix w/o AdaLR: adaptive_lr=False)
+    former_defaults: dict = {}   # options whose default changed: the value a run that does not record them was made with
 
     def __init__(self, **opts):
         bad = set(self.needs) - set(_NEEDS)
