@@ -11,19 +11,21 @@ import gradmix
 from .core import ConfigError, DivergedError, GradmixError, default_device, parse_option
 from .data.images import PREPARERS
 from .data.tasks import TASKS
+from .models.nets import MODELS
 from .train.budgets import BUDGETS, get_budget
 from .train.trainer import METHODS, RunConfig, check_out_dir, run
 from .weighting.base import RULES
-from .experiments.grid import EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1, TABLE1_UPPER
+from .experiments.grid import EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, job
 from .experiments.tables import REPRODUCERS
 
 # %% auto #0
-__all__ = ['DEMO_NOTE', 'demo', 'build_parser', 'run_config', 'main']
+__all__ = ['DEMO_NOTE', 'demo', 'build_parser', 'run_config', 'report_unfinished', 'main']
 
 # %% ../nbs/90_cli.ipynb #9267cc29
 def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True, workers: int = 2) -> str:
     "Train Table 1's upper-half methods on the embedded demo task; return a table of test accuracies."
     t0 = time.time()
+    reused = [m for m in TABLE1_UPPER if (job(m, k, seed).dir(out) / "results.json").exists()]   # finished by an earlier call
     summary, _ = REPRODUCERS["table1-upper"](RunConfig(task="demo", budget=budget), out=out, ks=(k,), seeds=(seed,),
                                              workers=workers, progress=progress)
     col = PAPER_KS.index(k) if k in PAPER_KS else None
@@ -34,6 +36,8 @@ def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bo
         paper = f"{PAPER_TABLE1[m][col]:.2f}" if col is not None else "–"
         if len(r): lines.append(f"| {METHOD_LABELS[m]} | {_cell(r)} | {paper} |")
     lines += ["", DEMO_NOTE, "", f"results: {Path(out).resolve()} (runs.csv, summary.csv, per-run history); {time.time() - t0:.0f} s"]
+    if reused: lines.append(f"{len(reused)} of the {len(TABLE1_UPPER)} runs had finished in an earlier call and were not trained "
+                            f"again ({', '.join(reused)}); delete {out} or pass --out to train them anew")
     return "\n".join(lines)
 
 DEMO_NOTE = ("The demo is a quick check on embedded data (8x8 optdigits and 5,000 MNIST images, a width-16 network, "
@@ -84,6 +88,8 @@ def _common(q: argparse.ArgumentParser) -> None:
     g.add_argument("--budget", default="cpu", choices=list(BUDGETS), help="how much to train (default: %(default)s)")
     g.add_argument("--data-root", default="data", help="folder with MNIST/ and SVHN data (default: %(default)s)")
     g.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if available)")
+    g.add_argument("--model", default=None, choices=list(MODELS),
+                   help="the network (default: the task's own; digit tasks: digit, no normalisation; digit_bn: with batch norm)")
     g.add_argument("--threads", type=_pos, default=None, help="torch threads per run (default: torch's for train, 1 per run for reproduce)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
     o = q.add_argument_group("method options")
@@ -176,11 +182,26 @@ def run_config(a) -> RunConfig:
     "The one run configuration a `train` or `reproduce` command line describes."
     methods = [a.method] if a.cmd == "train" else list(METHODS)
     return RunConfig(method=getattr(a, "method", "gradmix"), options=_options(a, methods), task=a.task,
-                     k=getattr(a, "k", 2), seed=getattr(a, "seed", 0), budget=_budget(a), data_root=a.data_root,
+                     k=getattr(a, "k", 2), seed=getattr(a, "seed", 0), budget=_budget(a), data_root=a.data_root, model=a.model,
                      out=a.out, device=a.device, threads=a.threads, resume=not getattr(a, "no_resume", False),
                      progress=not a.no_progress, download=getattr(a, "download", False))
 
 # %% ../nbs/90_cli.ipynb #e4ddbed6
+def _run_name(d: dict) -> str: return f"{d['method']} k={d['k']} seed={d['seed']}"
+
+def report_unfinished(meta: dict, file=None) -> int:
+    "Print a reproducer's diverged and failed runs (from its meta.json) with advice that fits each cause; return the exit status."
+    file = file or sys.stderr
+    if meta.get("failed"):
+        print(f"gradmix: {len(meta['failed'])} run(s) failed; fix the cause, then run the same command again "
+              "(finished runs are kept):", file=file)
+        for d in meta["failed"]: print(f"  {_run_name(d)}: {d.get('error') or '(no error recorded)'}", file=file)
+    if meta.get("diverged"):
+        print(f"gradmix: {len(meta['diverged'])} run(s) diverged and are left out of the means; the same command repeats "
+              "them (same seeds), so lower the learning rate (--lr) or read their steps.csv: "
+              + ", ".join(map(_run_name, meta["diverged"])), file=file)
+    return 1 if meta.get("failed") else 3 if meta.get("diverged") else 0
+
 def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
@@ -217,10 +238,7 @@ def _dispatch(a) -> int:
                                     executor=a.executor, executor_opts=xopts, **extra,
                                     vectorise=a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda")
     print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
-    meta = json.loads((Path(out) / "meta.json").read_text())
-    for what, note in (("diverged", "not in the means"), ("failed", "run the same command again to retry them")):
-        if meta.get(what): print(f"{len(meta[what])} run(s) {what} ({note}): " + ", ".join(f"{d['method']} k={d['k']} seed={d['seed']}" for d in meta[what]))
-    return 0
+    return report_unfinished(json.loads((Path(out) / "meta.json").read_text()))
 
 def main(argv=None) -> int:
     "Entry point of the `gradmix` command."

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GradmixError', 'DataMissingError', 'DataCorruptError', 'TaskError', 'ConfigError', 'DivergedError', 'set_seed',
-           'torch_generator', 'default_device', 'Registry', 'Option', 'option_default', 'resolve_options',
-           'parse_option', 'note']
+__all__ = ['GradmixError', 'DataMissingError', 'DataCorruptError', 'TaskError', 'ConfigError', 'DivergedError',
+           'read_results_json', 'set_seed', 'torch_generator', 'default_device', 'Registry', 'Option', 'option_default',
+           'resolve_options', 'parse_option', 'note']
 
 # %% ../nbs/00_core.ipynb #1568c805
 class GradmixError(Exception):
@@ -33,6 +33,19 @@ class ConfigError(GradmixError, ValueError):
 
 class DivergedError(GradmixError, ArithmeticError):
     "A run's loss or parameters became non-finite: it stopped, and its results say so."
+
+# %% ../nbs/00_core.ipynb #ba456fa8
+def read_results_json(path) -> dict:
+    "A run's results.json as a dict, or a `ConfigError` naming the file and how to get it back."
+    from pathlib import Path
+    path = Path(path)
+    try: r = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path} is empty or damaged ({type(e).__name__}: {str(e)[:80]}); delete it and run the same "
+                          "command again: the run's checkpoint writes it anew, or the run trains again") from None
+    if not isinstance(r, dict): raise ConfigError(f"{path} holds a {type(r).__name__}, not a run's results; delete it and rerun")
+    return r
+
 
 # %% ../nbs/00_core.ipynb #23502922
 def set_seed(seed: int) -> None:

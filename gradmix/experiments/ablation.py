@@ -10,7 +10,7 @@ import pandas as pd
 from ..core import ConfigError
 from ..train.trainer import METHODS, RunConfig, describe_machine
 from ..methods.gradmix import PAPER_LITERAL
-from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize
+from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs
 
@@ -115,7 +115,7 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     jobs = _unique(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
     base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
     t0 = time.time()
-    run_grid(jobs, study_base(base, jobs), out, workers, progress, executor, executor_opts, vectorise)
+    rows = run_grid(jobs, study_base(base, jobs), out, workers, progress, executor, executor_opts, vectorise)
     df = collect(out, variants, ks, seeds)
     df.to_csv(out / "runs.csv", index=False)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()
@@ -124,7 +124,7 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     (out / "study.md").write_text(md + "\n")
     meta = dict(task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), variants=variants,
                 workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads or 1)
+                torch_threads=base.threads or 1, **unfinished_runs(rows))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tab, md
 
@@ -181,6 +181,6 @@ def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned",
     meta = dict(task=base.task, budget=budget.__dict__, ks=list(ks), seeds=list(seeds), study=str(study),
                 choices=choices.to_dict("records"), adopted=sum(j.dir(out).is_symlink() for j in jobs),   # this call's and earlier ones'
                 workers=workers, wall_s=round(time.time() - t0, 1),
-                machine=describe_machine(base.device), torch_threads=base.threads or 1)
+                machine=describe_machine(base.device), torch_threads=base.threads or 1, **unfinished_runs(rows))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import GradmixError
+from ..core import GradmixError, read_results_json
 from ..models.nets import MODELS
 from ..train.budgets import BUDGETS, Budget
 from ..train.trainer import METHODS, RunConfig, describe_machine
-from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize
+from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
 
 # %% auto #0
@@ -56,7 +56,7 @@ def table3_rows(rows: pd.DataFrame, out) -> pd.DataFrame:
     "A grid's rows with each finished run's per-video test accuracy (`test_video_acc`, read from its results.json)."
     def video(r):
         f = job(r.method, int(r.k), int(r.seed)).dir(out) / "results.json"
-        return json.loads(f.read_text()).get("test_video_acc") if r.status == "finished" and f.exists() else None
+        return read_results_json(f).get("test_video_acc") if r.status == "finished" and f.exists() else None
     return rows.assign(test_video_acc=[video(r) for r in rows.itertuples()])
 
 def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
@@ -124,10 +124,9 @@ def reproduce_table3(base: RunConfig, out="runs/table3", ks=None, seeds=None, wo
     rows.to_csv(out / "runs.csv", index=False)
     summary = summarize_table3(rows); summary.to_csv(out / "summary.csv", index=False)
     table = markdown_table3(summary, methods, ks); (out / "table.md").write_text(table + "\n")
-    listed = lambda s: rows[rows.status == s][["method", "k", "seed"]].to_dict("records")
     meta = dict(table="table3", budget=dataclasses.asdict(base.get_budget()), ks=list(ks), seeds=list(seeds), methods=methods,
                 task=base.task, model=base.model, data_root=str(base.data_root), options=base.options, workers=workers,
                 wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device), torch_threads=base.threads,
-                diverged=listed("diverged"), failed=listed("failed"))
+                **unfinished_runs(rows))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table

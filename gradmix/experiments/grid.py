@@ -13,14 +13,14 @@ import pandas as pd
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from ..core import ConfigError, DivergedError, GradmixError, Registry
+from ..core import ConfigError, DivergedError, GradmixError, Registry, read_results_json
 from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'check_existing_runs',
-           'run_grid', 'expand_source_only', 'summarize', 'markdown_table']
+           'run_grid', 'expand_source_only', 'summarize', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -116,7 +116,7 @@ def job_config(j: Job, base: RunConfig, out) -> RunConfig:
 def recorded_results(cfg: RunConfig) -> dict | None:
     "The results.json that run `cfg`'s folder holds (finished or diverged), or None."
     done = Path(cfg.out) / "results.json" if cfg.out is not None else None
-    return json.loads(done.read_text()) if done is not None and done.exists() else None
+    return read_results_json(done) if done is not None and done.exists() else None
 
 def run_job(cfg: RunConfig, report=None) -> dict:
     "Run (or resume, or skip when done) one run; return its results (a diverged run's say so); `report(step, total)` sees progress."
@@ -281,3 +281,11 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
             cells += [_cell(summary[(summary.method == m) & (summary.k == k)]), pk]
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+# %% ../../nbs/experiments/01_grid.ipynb #fced0a76
+def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
+    "`{'diverged': [...], 'failed': [...]}`: each run's method, k, seed and `extra` columns; failed runs with their error."
+    if "status" not in rows: return dict(diverged=[], failed=[])
+    cols = lambda s: ["method", "k", "seed", *extra] + (["error"] if s == "failed" and "error" in rows else [])
+    return {s: rows[rows.status == s][cols(s)].to_dict("records") for s in ("diverged", "failed")}
+

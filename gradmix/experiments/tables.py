@@ -10,7 +10,8 @@ import pandas as pd
 import torch
 from ..core import Registry
 from ..train.trainer import RunConfig, describe_machine
-from .grid import PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize
+from .grid import (PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize,
+                                     unfinished_runs)
 from ..train.trainer import METHODS
 
 # %% auto #0
@@ -25,10 +26,9 @@ def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, see
     summary = summarize(rows)
     table = markdown_table(summary, methods)
     summary.to_csv(out / "summary.csv", index=False)
-    listed = lambda s: rows[rows.status == s][["method", "k", "seed"]].to_dict("records") if "status" in rows else []
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), methods=list(methods), task=base.task,
                 options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads, diverged=listed("diverged"), failed=listed("failed"))
+                torch_threads=base.threads, **unfinished_runs(rows))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     (out / "table.md").write_text(table + "\n")
     return summary, table

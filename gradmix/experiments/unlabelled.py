@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .grid import METHOD_LABELS, PAPER_KS, PAPER_TABLE1, job, job_config, in_waves, markdown_table, run_grid
+from .grid import (METHOD_LABELS, PAPER_KS, PAPER_TABLE1, job, job_config, in_waves, markdown_table, run_grid,
+                                     unfinished_runs)
+from ..core import read_results_json
 from .tables import REPRODUCERS, write_table
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
 from ..train.budgets import BUDGETS, get_budget
@@ -53,7 +55,7 @@ def adopt_runs(jobs, base: RunConfig, out) -> list[str]:
             for s in siblings:
                 c = j.dir(s)
                 if not ((c / "results.json").exists() and (c / "checkpoint.pt").exists()): continue
-                r = json.loads((c / "results.json").read_text())
+                r = read_results_json(c / "results.json")
                 if r.get("status") != "finished": continue
                 want = want or run_identity(job_config(j, base, out))
                 if _identity({k: r["config"].get(k) for k in _IDENTITY}) == want:
@@ -96,10 +98,6 @@ def _grid(jobs, base: RunConfig, out: Path, workers, progress, executor, executo
     out.mkdir(parents=True, exist_ok=True)
     adopted = adopt_runs(jobs, base, out)
     return run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise), adopted
-
-def _listed(rows: pd.DataFrame, extra: list) -> dict:
-    "The diverged and failed runs of a grid, as the CLI reports them."
-    return {s: rows[rows.status == s][["method", "k", "seed", *extra]].to_dict("records") for s in ("diverged", "failed")}
 
 def _extend_meta(out: Path, **kw) -> None:
     m = json.loads((out / "meta.json").read_text()) | kw
@@ -157,7 +155,7 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
     summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), pool=pool, pool_settings=pool_settings(pool), R=R,
                 task=base.task, options=gbase.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                adopted=adopted, **_listed(rows, ["opt_beta", "opt_gamma"]))
+                adopted=adopted, **unfinished_runs(rows, ["opt_beta", "opt_gamma"]))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
 
@@ -227,7 +225,7 @@ def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, worker
     pseudo_label_reports(jobs, base, out)
     meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), Rs=Rs, pool=pool, pool_settings=pool_settings(pool),
                 task=base.task, options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                adopted=adopted, **_listed(rows, ["opt_R"]))
+                adopted=adopted, **unfinished_runs(rows, ["opt_R"]))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
 

@@ -87,5 +87,5 @@ def _load_best_state(path) -> dict:
     "The best-hyper-validation module states stored in a gradmix checkpoint file."
     path = Path(path)
     if not path.exists(): raise ConfigError(f"source checkpoint {path} does not exist")
-    try: return torch.load(path, weights_only=False, map_location="cpu")["best_state"]
+    try: return torch.load(path, weights_only=True, map_location="cpu")["best_state"]
     except Exception as e: raise ConfigError(f"source checkpoint {path} cannot be read ({type(e).__name__})") from None

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..core import ConfigError, GradmixError, Option, Registry, torch_generator
+from ..core import ConfigError, GradmixError, Option, Registry, read_results_json, torch_generator
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task
 from ..models.nets import MODELS
@@ -25,8 +25,8 @@ __all__ = ['POOLS', 'KL_DIRECTIONS', 'V_PICKS', 'V_BALANCES', 'U_PROBS', 'STAGE2
            'pool_prerequisites', 'read_results', 'rank_pool', 'check_pool_dirs', 'load_member', 'ensemble_probs',
            'hard_pseudo_labels', 'soft_pseudo_labels', 'soft_label_loss', 'enlarge_v', 'PseudoLabels', 'pseudo_label',
            'member_probs', 'compute_pseudo_labels', 'pseudo_label_report', 'plot_confusion', 'LabelLeakError',
-           'SealedLabels', 'seal_labels', 'stage2_task', 'use_task', 'GradMixPseudo', 'GradMixHard', 'GradMixSoft',
-           'ssl_seed', 'step_rng', 'ramp_weight', 'GradMixSSL']
+           'SealedLabels', 'seal_labels', 'split_positions', 'stage2_task', 'use_task', 'GradMixPseudo', 'GradMixHard',
+           'GradMixSoft', 'ssl_seed', 'step_rng', 'ramp_weight', 'GradMixSSL']
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #46660c23
 POOLS = Registry("pool", builtins=["gradmix.methods"])
@@ -47,7 +47,7 @@ def read_results(d) -> dict:
     f = Path(d) / "results.json"
     if not f.exists(): raise ConfigError(f"pool run {d} has no results.json: train the pool first "
                                          "(`gradmix reproduce` trains it as a prerequisite of the stage-2 runs)")
-    return json.loads(f.read_text())
+    return read_results_json(f)
 
 def rank_pool(dirs, R: int) -> list[dict]:
     "The top `R` finished pool runs in `dirs` by best hyper-validation accuracy (ties: pool order)."
@@ -86,7 +86,7 @@ def load_member(d, task: Task, device="cpu") -> nn.Module:
     budget = Budget(**bc | dict(seeds=tuple(bc.get("seeds", ()))))
     with torch.random.fork_rng(devices=[]):   # building the network draws from torch's RNG: a run's dropout must not depend on whether u_probs.pt was cached
         model = MODELS[r["config"].get("model") or task.model](task.heads, budget)
-    model.load_state_dict(torch.load(ck, weights_only=False, map_location="cpu")["best_state"]["model"])
+    model.load_state_dict(torch.load(ck, weights_only=True, map_location="cpu")["best_state"]["model"])
     return model.to(device).eval()
 
 @torch.no_grad()
@@ -187,7 +187,7 @@ def member_probs(d, task: Task, device="cpu") -> Tensor:
     f = d / U_PROBS
     if f.exists():
         try:
-            c = torch.load(f, weights_only=False)
+            c = torch.load(f, weights_only=True)
             if c.get("key") == key: return c["probs"].float()
         except Exception: pass                       # unreadable: compute again
     probs = ensemble_probs([load_member(d, task, device)], task.U.x, task.target_head)[0].half()
@@ -255,6 +255,17 @@ def seal_labels(task: Task) -> Task:
     return dataclasses.replace(task, U=ImageSet(task.U.x, SealedLabels(len(task.U)), task.U.name))
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #122e50c0
+def split_positions(task: Task, role: str, items) -> Tensor:
+    "Where `items` (positions in `task`'s `role` set) lie in the target's train split, as `task.index` records them."
+    items, data = torch.as_tensor(items, dtype=torch.long).reshape(-1), getattr(task, role)
+    if role not in task.index: return items
+    where = torch.as_tensor(task.index[role], dtype=torch.long)
+    if len(where) == len(data): return where[items]                  # one entry per image
+    groups = getattr(data, "groups", None)                            # a frame task indexes videos, not frames
+    if groups is not None: return torch.unique(groups[items])
+    raise GradmixError(f"task.index[{role!r}] has {len(where)} entries for the {len(data)} images of {role} and the set "
+                       "has no groups (videos) to map them through; give the task one index entry per image")
+
 def stage2_task(task: Task, pl: PseudoLabels, kind: str = "hard", v_disjoint: bool = True) -> Task:
     "The stage-2 task: the sources plus the pseudo-labelled U (`kind` 'hard' or 'soft') on the target head, and V enlarged."
     U, N = task.U, len(task.U)
@@ -274,8 +285,8 @@ def stage2_task(task: Task, pl: PseudoLabels, kind: str = "hard", v_disjoint: bo
     vx = full.subset(pl.v_idx).x
     V = ImageSet(torch.cat([task.V.x, vx.to(task.V.x.device)]), torch.cat([task.V.y, pl.v_y.to(task.V.y.device)]),
                  f"{task.V.name} + {len(pl.v_idx)} hard-labelled")
-    uix = task.index.get("U", torch.arange(N))
-    index = {**task.index, "V": torch.cat([task.index.get("V", torch.zeros(0, dtype=torch.long)), uix[pl.v_idx]]), "S_u": uix[idx]}
+    v_before = torch.as_tensor(task.index.get("V", torch.zeros(0, dtype=torch.long)))
+    index = {**task.index, "V": torch.cat([v_before, split_positions(task, "U", pl.v_idx)]), "S_u": split_positions(task, "U", idx)}
     info = {**task.info, "sources": src_info, "sizes": {**task.info.get("sizes", {}), "V": len(V), "S_u": len(idx)},
             "pseudo": {**pl.summary(), "kind": kind, "n_Su": len(idx), "v_disjoint": v_disjoint}}
     return dataclasses.replace(task, sources=sources, V=V, info=info, index=index)

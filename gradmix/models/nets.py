@@ -10,7 +10,7 @@ from torch import nn
 from ..core import ConfigError, Registry
 
 # %% auto #0
-__all__ = ['GROUPINGS', 'MODELS', 'shared_param_groups', 'DigitTrunk', 'MultiHeadNet', 'digit_net']
+__all__ = ['GROUPINGS', 'NORMS', 'MODELS', 'shared_param_groups', 'DigitTrunk', 'MultiHeadNet', 'digit_net']
 
 # %% ../../nbs/models/01_nets.ipynb #128a3fa3
 GROUPINGS = ("layer", "tensor", "model")
@@ -31,18 +31,25 @@ def shared_param_groups(model_or_named_params: nn.Module | Iterable[tuple[str, n
     return list(groups.items())
 
 # %% ../../nbs/models/01_nets.ipynb #958df1cd
+NORMS = (None, "batch")
+
+def _normed(layer: nn.Module, norm: str | None) -> list[nn.Module]:
+    "`layer`, then its batch norm when `norm` is 'batch', then a ReLU."
+    if norm is None: return [layer, nn.ReLU(inplace=True)]
+    bn = nn.BatchNorm2d(layer.out_channels) if isinstance(layer, nn.Conv2d) else nn.BatchNorm1d(layer.out_features)
+    return [layer, bn, nn.ReLU(inplace=True)]
+
 class DigitTrunk(nn.Sequential):
-    "Shared layers of the digit network: 4 conv3x3 + 1 fc, for 32x32x3 inputs; `width` is w (64 at paper scale)."
-    def __init__(self, width: int = 64, feat_dim: int = 256, dropout: float = 0.5):
+    "Shared layers of the digit network: 4 conv3x3 + 1 fc for 32x32x3 inputs; `width` is w (64 at paper scale), `norm` None or 'batch'."
+    def __init__(self, width: int = 64, feat_dim: int = 256, dropout: float = 0.5, norm: str | None = None):
         if width < 1: raise ConfigError(f"width must be a positive integer, got {width}")
-        w = width
+        if norm not in NORMS: raise ConfigError(f"unknown norm {norm!r}; choose one of {NORMS}")
+        w, n = width, norm
         super().__init__(
-            nn.Conv2d(3, w, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(w, w, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.Conv2d(w, 2*w, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2*w, 2*w, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(2*w*8*8, feat_dim), nn.ReLU(inplace=True), nn.Dropout(dropout))
-        self.feat_dim = feat_dim
+            *_normed(nn.Conv2d(3, w, 3, padding=1), n), *_normed(nn.Conv2d(w, w, 3, padding=1), n), nn.MaxPool2d(2),
+            *_normed(nn.Conv2d(w, 2*w, 3, padding=1), n), *_normed(nn.Conv2d(2*w, 2*w, 3, padding=1), n), nn.MaxPool2d(2),
+            nn.Flatten(), *_normed(nn.Linear(2*w*8*8, feat_dim), n), nn.Dropout(dropout))
+        self.feat_dim, self.norm = feat_dim, norm
 
 # %% ../../nbs/models/01_nets.ipynb #0c999199
 class MultiHeadNet(nn.Module):
@@ -83,11 +90,12 @@ class MultiHeadNet(nn.Module):
 
 # %% ../../nbs/models/01_nets.ipynb #5a02c646
 def digit_net(heads: dict[str, int], width: int = 64, dropout: float = 0.5,
-              head_fn: Callable[[int, int], nn.Module] = nn.Linear) -> MultiHeadNet:
-    "The digit network of GUIDE section 2 with one head per label space."
-    trunk = DigitTrunk(width, dropout=dropout)
+              head_fn: Callable[[int, int], nn.Module] = nn.Linear, norm: str | None = None) -> MultiHeadNet:
+    "The digit network of GUIDE section 2 with one head per label space (`norm`: None or 'batch')."
+    trunk = DigitTrunk(width, dropout=dropout, norm=norm)
     return MultiHeadNet(trunk, trunk.feat_dim, heads, head_fn)
 
 # %% ../../nbs/models/01_nets.ipynb #8e0b3a72
 MODELS = Registry("model", builtins=["gradmix.models"])
 MODELS.register("digit", lambda heads, budget: digit_net(heads, budget.width))
+MODELS.register("digit_bn", lambda heads, budget: digit_net(heads, budget.width, norm="batch"))

@@ -17,7 +17,8 @@ from fastcore.basics import patch_to
 from fastprogress.fastprogress import progress_bar
 
 import gradmix
-from ..core import ConfigError, DivergedError, Registry, default_device, resolve_options, set_seed
+from ..core import (ConfigError, DivergedError, Registry, default_device, read_results_json, resolve_options,
+                          set_seed)
 from ..data.images import ImageSet
 from ..data.tasks import Task, make_task
 from ..data.streams import make_stream
@@ -362,7 +363,7 @@ def ckpt_path(self) -> Path | None: return self.out / "checkpoint.pt" if self.ou
 @patch_to(Trainer)
 def read_checkpoint(self) -> dict:
     "The checkpoint in `out`, or a clear error if it cannot be read."
-    try: return torch.load(self.ckpt_path, weights_only=False, map_location=self.device)
+    try: return torch.load(self.ckpt_path, weights_only=True, map_location=self.device)
     except Exception as e:
         raise ConfigError(f"the checkpoint {self.ckpt_path} cannot be read ({type(e).__name__}: {str(e)[:120]}); "
                           f"{_START_OVER}") from None
@@ -404,7 +405,7 @@ def fit(self, stop_after: int | None = None) -> dict | None:
         self.load_state_dict(self.read_checkpoint())
         done = self.out / "results.json"
         if self.step_n >= self.total_steps and done.exists():
-            self.results = json.loads(done.read_text()) | dict(already_finished=True); return self.results
+            self.results = read_results_json(done) | dict(already_finished=True); return self.results
     b, total, t0 = self.budget, self.total_steps, time.time()
     if self.step_n == 0 and not self.history: self.history.append(self._eval_row(0))
     for m in self.modules.values(): m.train()
