@@ -168,9 +168,13 @@ def _options(a, methods) -> dict:
     "Method options from -o KEY=VALUE and the shortcut flags, each typed by its default in `methods`."
     opts = {k: getattr(a, k) for k in _SHORTCUTS if getattr(a, k, None) is not None}
     for key, text in a.option:
+        scope, _, name = key.rpartition(".")                  # -o METHOD.KEY=VALUE: for that method only
+        if scope and scope not in METHODS: raise ConfigError(f"-o {key}: unknown method {scope!r}; choose from {sorted(METHODS)}")
+        if scope and a.cmd == "train" and scope != a.method:
+            raise ConfigError(f"-o {key} is for method {scope!r}, but this command trains {a.method!r}")
         defaults = {}
-        for m in methods: defaults |= METHODS[m].option_defaults({**opts, **METHODS[m].fixed})
-        opts[key] = parse_option(text, defaults.get(key))
+        for m in ([scope] if scope else methods): defaults |= METHODS[m].option_defaults({**opts, **METHODS[m].fixed})
+        opts[name if a.cmd == "train" else key] = parse_option(text, defaults.get(name))
     return opts
 
 def _budget(a):

@@ -95,14 +95,25 @@ def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
     for d, j in depth.values(): waves[d].append(j)
     return waves
 
+def _scoped(options: dict, method: str | None) -> dict:
+    "The options without a method prefix (`method=None`), or those written `METHOD.KEY` for `method`, unprefixed."
+    if method is None: return {k: v for k, v in options.items() if "." not in k}
+    return {k.partition(".")[2]: v for k, v in options.items() if k.partition(".")[0] == method}
+
 def options_for(method: str, options: dict) -> dict:
-    "The subset of `options` that `method` lets a user set."
-    ok = METHODS[method].settable(options)
-    return {k: v for k, v in options.items() if k in ok}
+    "The subset of `options` that `method` lets a user set; an option written `METHOD.KEY` is for that method only (and wins)."
+    mine = _scoped(options, None) | _scoped(options, method)
+    ok = METHODS[method].settable(mine)
+    return {k: v for k, v in mine.items() if k in ok}
 
 def check_options(methods, options: dict) -> None:
-    "Every option must belong to at least one of `methods`."
-    orphans = set(options) - set().union(*(METHODS[m].settable(options) for m in methods))
+    "Every option must belong to at least one of `methods`; a `METHOD.KEY` option to METHOD, which must be one of them."
+    plain = _scoped(options, None)
+    orphans = set(plain) - set().union(*(METHODS[m].settable(plain) for m in methods))
+    for key in set(options) - set(plain):
+        m, _, name = key.partition(".")
+        if m not in methods: raise ConfigError(f"option {key!r} is for method {m!r}, which is not among {sorted(methods)}")
+        if name not in METHODS[m].settable(options_for(m, options)): orphans.add(key)
     if orphans: raise ConfigError(f"no method of {sorted(methods)} has option(s) {sorted(orphans)}")
 
 # %% ../../nbs/experiments/01_grid.ipynb #c89da467
@@ -282,7 +293,7 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
-# %% ../../nbs/experiments/01_grid.ipynb #fced0a76
+# %% ../../nbs/experiments/01_grid.ipynb #e1cbf55c
 def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
     "`{'diverged': [...], 'failed': [...]}`: each run's method, k, seed and `extra` columns; failed runs with their error."
     if "status" not in rows: return dict(diverged=[], failed=[])

@@ -41,7 +41,7 @@ class EnergyNet(nn.Module):
         return self.net(F.adaptive_avg_pool2d(maps.flatten(0, 1)[:, None], self.map_size)).view(B, C)
 
 def energy_losses(energies: torch.Tensor, y: torch.Tensor, margin: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    "(cross-entropy over the classes' energies, mean margin ranking loss of the true class's energy against each other)."
+    "Our choice, not the original's: (cross-entropy over the energies, mean hinge of the true class vs every other)."
     pos = energies.gather(1, y[:, None])
     others = torch.ones_like(energies, dtype=torch.bool).scatter_(1, y[:, None], False)
     return F.cross_entropy(energies, y), (margin - pos + energies).relu()[others].mean()
@@ -49,7 +49,10 @@ def energy_losses(energies: torch.Tensor, y: torch.Tensor, margin: float = 1.0) 
 # %% ../../nbs/methods/09_energynet.ipynb #2aa49dea
 @register_method("energynet")
 class EnergyNetMethod(Finetune):
-    "EnergyNet (Li et al. 2017): Source-only, then fine-tuning on V with a Siamese energy network on class activation maps."
+    """EnergyNet (Li et al. 2017): Source-only, then fine-tuning on V with an energy network on class activation maps.
+    Our choice: its losses (`energy_losses`: cross-entropy over all energies + hinge against every other class) are not
+    the original's (an energy loss against one false-alarm concept + a triplet loss with hard-negative mining, whose
+    exact forms we could not read); see the notebook's "How this differs from the original"."""
     defaults = Finetune.defaults | dict(alpha=1.0, lam=1.0, margin=1.0, energy_lr=1e-3, map_size=7, width=16)
 
     def setup(self, tr):

@@ -76,11 +76,12 @@ def add_domain_norm(trunk: nn.Module, n_domains: int, momentum: float = 0.05) ->
 class MDDA(Method):
     "Multi-domain alignment layers (Mancini et al. 2018) with known domains, the target's entropy on U, sources and V."
     needs = ("sources", "V", "U")
-    defaults = dict(lam=0.1, bn_momentum=0.05)
+    defaults = dict(lam=0.1, bn_momentum=0.05, domain_norm=True)
 
     def build_model(self, tr, model):
         self.target = len(tr.task.sources)            # domains: the sources in order, then the target
-        model.trunk = add_domain_norm(model.trunk, self.target + 1, self.opts["bn_momentum"])
+        if self.opts["domain_norm"]:                  # off: the trunk's own (shared) batch norms, if any, what MDDA improves on
+            model.trunk = add_domain_norm(model.trunk, self.target + 1, self.opts["bn_momentum"])
         return model
 
     def step(self, tr, step):
