@@ -4,7 +4,7 @@
 
 # %% ../../nbs/experiments/01_grid.ipynb #abd33a7c
 from __future__ import annotations
-import json, multiprocessing, time
+import dataclasses, json, multiprocessing, time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +19,8 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
-           'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'check_existing_runs',
-           'run_grid', 'expand_source_only', 'summarize', 'markdown_table', 'unfinished_runs']
+           'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
+           'check_existing_runs', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -203,14 +203,36 @@ def option_mismatch(cfg: RunConfig) -> dict:
     want = json.loads(json.dumps(get_method(cfg.method, **cfg.options).opts, default=str))
     return {k: (had[k], v) for k, v in want.items() if k in had and k not in _WHERE_NOT_WHAT and had[k] != v}
 
+_BUDGET_NOT_WHAT = {"name", "seeds", "ckpt_every"}   # which seeds a table runs, how often it saves: not what a run trains
+
+def budget_mismatch(cfg: RunConfig) -> dict:
+    "Where run folder `cfg.out` already holds results: {budget field or `model`: (what the run used, what `cfg` asks)}."
+    r = recorded_results(cfg)
+    if r is None: return {}
+    had, want = r.get("budget_cfg", {}), json.loads(json.dumps(dataclasses.asdict(cfg.get_budget()), default=str))
+    diff = {k: (had[k], v) for k, v in want.items() if k in had and k not in _BUDGET_NOT_WHAT and had[k] != v}
+    model = r.get("config", {}).get("model", cfg.model)          # runs that predate the record: taken as asked
+    return diff | ({"model": (model, cfg.model)} if model != cfg.model else {})
+
+def _flag(k: str, v) -> str:
+    "The command-line words that ask for budget field (or model) `k` = `v`."
+    if k == "model": return f"--model {v}" if v else "no --model"
+    if k == "pretrained": return "--pretrained" if v else "--no-pretrained"
+    return f"--{k.replace('_', '-')} {v}"
+
 def check_existing_runs(cfgs) -> None:
-    "A grid never reuses a finished run that was made with other options (e.g. before a default changed): a clear error instead."
-    bad = [(c.out, m) for c in cfgs if (m := option_mismatch(c))]
-    if not bad: return
+    "A grid never reuses a finished run made with other options or another budget (it would be relabelled): a clear error."
     fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
-    raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
-                      "Ask for the options they were made with (e.g. -o val_to_heads=false for GradMix runs made before "
-                      "its default changed) or choose another --out folder")
+    bad = [(c.out, m) for c in cfgs if (m := option_mismatch(c))]
+    if bad:
+        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
+                          "Ask for the options they were made with (e.g. -o val_to_heads=false for GradMix runs made "
+                          "before its default changed) or choose another --out folder")
+    bad = [(c.out, m) for c in cfgs if (m := budget_mismatch(c))]
+    if bad:
+        back = " ".join(_flag(k, a) for k, (a, _) in bad[0][1].items())
+        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with another budget, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
+                          f"Ask for what they were made with ({back}) or choose another --out folder")
 
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:

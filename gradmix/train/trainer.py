@@ -4,7 +4,7 @@
 
 # %% ../../nbs/train/02_trainer.ipynb #959c7c31
 from __future__ import annotations
-import copy, dataclasses, json, os, platform, time
+import copy, dataclasses, functools, importlib.metadata, json, os, platform, subprocess, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,7 +27,7 @@ from .budgets import Budget, get_budget
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
-           'Trainer', 'describe_machine', 'json_safe', 'check_out_dir', 'run']
+           'Trainer', 'code_provenance', 'describe_machine', 'json_safe', 'check_out_dir', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -429,6 +429,22 @@ def fit(self, stop_after: int | None = None) -> dict | None:
     self.wall_s += time.time() - t0
     return self._finish()
 
+@functools.cache
+def code_provenance() -> dict:
+    "The code a run ran: gradmix's version, its git commit and whether tracked files had changes (from a checkout), versions."
+    root = Path(gradmix.__file__).resolve().parent.parent
+    def git(*args) -> str | None:
+        if not (root / "settings.ini").exists(): return None        # an installed copy, not this project's checkout
+        try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError): return None
+    commit = git("rev-parse", "HEAD") or None
+    dirty = None if commit is None else bool(git("status", "--porcelain", "--untracked-files=no"))
+    def version(pkg: str) -> str | None:
+        try: return importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError: return None
+    return dict(gradmix=gradmix.__version__, git_commit=commit, git_dirty=dirty, torch=torch.__version__,
+                numpy=version("numpy"), av=version("av"))
+
 def describe_machine(device=None) -> str:
     "Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its results: processor, CPU count and, on a GPU, its name."
     d = default_device(device)
@@ -448,7 +464,7 @@ def _finish(self) -> dict:
                n_test=len(self.task.test), method_opts=self.method.opts, budget_cfg=dataclasses.asdict(self.budget),
                task=self.task.info, config=self.config.to_dict(), device=str(self.device),
                torch_threads=torch.get_num_threads(), machine=describe_machine(self.device),
-               torch=torch.__version__, gradmix=gradmix.__version__)
+               torch=torch.__version__, gradmix=gradmix.__version__, provenance=code_provenance())
     self.results = res
     if self.out: self.save_outputs()
     return res
