@@ -20,7 +20,9 @@ __all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'gradmix_step',
 GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS), adaptive_lr=True,
                         grouping=Option("layer", GROUPINGS), fused=Option(False, (False, True, "auto")),
                         eta_mode=Option("lr", ETA_MODES), val_to_heads=True, val_ema=0.0, weight_ema=0.0)
-PAPER_LITERAL = dict(val_to_heads=False)   # the one default the ablation study changed, as the paper reads literally
+# The paper's reading of V (it steers the shared layers, trains no head): the default the ablation study changed.
+# Not the whole paper: rho stays the mean (our choice); eq. 8's sum is rho_agg="sum". Fixed: committed runs rely on it.
+PAPER_LITERAL = dict(val_to_heads=False)
 
 def resolve_fused(fused, model) -> bool:
     "Whether to take the fused path for `model` under option `fused` ('auto', True or False)."
@@ -50,7 +52,8 @@ class GradMixMethod(Method):
     "GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive learning rate."
     needs = ("sources", "V")
     defaults = GRADMIX_DEFAULTS
-    former_defaults = PAPER_LITERAL      # runs that predate val_to_heads read the paper literally
+    # runs that predate an option: val_to_heads=False (PAPER_LITERAL), and every rule fell back to the best source
+    former_defaults = PAPER_LITERAL | dict(degenerate="best_source")
     @classmethod
     def option_defaults(cls, opts):
         "GradMix's options plus those of the chosen weighting rule."
@@ -83,4 +86,5 @@ class GradMixNoAdaLR(GradMixMethod):
 @register_method("gradmix_sgd")
 class GradMixSGD(GradMixMethod):
     "GradMix with L2RW weights (Ren et al. 2018): clipped first-order meta-gradients instead of the cosine optimum."
+    # its rule's default degenerate="zero" (as L2RW) comes with weighting="l2rw"
     fixed = dict(weighting="l2rw")

@@ -153,7 +153,7 @@ def check_rho_agg(rho_agg: str) -> str:
     return rho_agg
 
 def mix(rule: WeightingRule, K: Tensor, b: Tensor, c: Tensor, rho_agg: str = "mean") -> MixResult:
-    "Run `rule` on the statistics; return its coefficients, per-group cosines with g_V and rho (eq. 8)."
+    "Run `rule`: its coefficients, per-group cosines with g_V and rho (the mean, our default; eq. 8 sums)."
     check_rho_agg(rho_agg)
     if check_stats(K, b, c)[0] == 0: raise ConfigError("no shared layer groups to mix")
     co = rule(K, b, c)

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 from ..core import Option
 from .base import Coefs, WeightingRule, check_stats, register_rule
-from .gradmix import nonneg_coefs
+from .gradmix import DEGENERATE, nonneg_coefs
 from .gradvac import source_cos
 
 # %% auto #0
@@ -19,12 +19,13 @@ COSINE_GATE_VARIANTS = ("weighted", "unweighted")
 
 @register_rule("cosine_gate")
 class CosineGateRule(WeightingRule):
-    "Du et al. 2018 with V as the main task: sources weighted by max(0, cos(g_i, g_V)) (or gated by cos > 0), plus `main` * g_V."
-    defaults = dict(variant=Option("weighted", COSINE_GATE_VARIANTS), main=0.0)
+    "Du et al. 2018, V the main task: sources weighted by max(0, cos(g_i, g_V)) or gated by cos > 0, plus `main` * g_V."
+    defaults = dict(variant=Option("weighted", COSINE_GATE_VARIANTS), main=0.0, degenerate=Option("zero", DEGENERATE))
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)
         cos = source_cos(K, b, c)[0]
         w = cos.clamp(min=0) if self.opts["variant"] == "weighted" else (cos > 0).double()
-        co = nonneg_coefs(w, K, b, c, normalize=False)
+        co = nonneg_coefs(w, K, b, c, normalize=False, degenerate=self.opts["degenerate"])
         main = self.opts["main"]
-        return Coefs(co.src, None if main == 0 else torch.full((L,), main, dtype=torch.float64, device=K.device), co.fallback)
+        val = None if main == 0 else torch.full((L,), main, dtype=torch.float64, device=K.device)
+        return Coefs(co.src, val, co.fallback)

@@ -13,8 +13,8 @@ from .base import (Coefs, MixResult, WeightingRule, check_stats, gram_stats, mix
                                     weights_cos, combine, mixed_gradients, flat_stats, apply_rule, plot_rule_2d)
 
 # %% auto #0
-__all__ = ['MAX_EXACT_K', 'SOLVERS', 'check_stats', 'solve_exact', 'solve_slsqp', 'brute_force_weights', 'nonneg_coefs',
-           'GradMixRule', 'mix_weights']
+__all__ = ['MAX_EXACT_K', 'SOLVERS', 'DEGENERATE', 'check_stats', 'solve_exact', 'solve_slsqp', 'brute_force_weights',
+           'best_source', 'nonneg_coefs', 'GradMixRule', 'mix_weights']
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #f98ef26b
 MAX_EXACT_K = 8
@@ -133,29 +133,40 @@ def brute_force_weights(K: Tensor, b: Tensor, c: Tensor, n: int | None = None) -
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #48460263
 SOLVERS = {"exact": solve_exact, "slsqp": solve_slsqp}
+DEGENERATE = ("best_source", "zero")   # what a degenerate group gets: the best single source, or no source update
 
-def nonneg_coefs(w: Tensor, K: Tensor, b: Tensor, c: Tensor, normalize: bool = True) -> Coefs:
-    "Raw non-negative weights -> Coefs: degenerate groups fall back to the best single source; the rest normalised (7) if `normalize`."
+def best_source(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
+    "(L,k) one-hot weight of each group's source of highest cosine with g_V; zero gradients last, ties to the first."
     L, k = check_stats(K, b, c)
-    w, Kd, bd, cd = w.double(), K.double(), b.double(), c.double()
-    diag = Kd.diagonal(dim1=-2, dim2=-1)
-    den = (diag * cd.unsqueeze(-1)).sqrt()
+    diag, bd = K.double().diagonal(dim1=-2, dim2=-1), b.double()
+    den = (diag * c.double().unsqueeze(-1)).sqrt()
     cos_i = torch.where(den > 0, bd / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(bd))
     cos_i = torch.where(diag > 0, cos_i, torch.full_like(cos_i, -math.inf))
-    onehot = torch.nn.functional.one_hot(cos_i.argmax(-1), k).double()
+    return torch.nn.functional.one_hot(cos_i.argmax(-1), k).double()
+
+def nonneg_coefs(w: Tensor, K: Tensor, b: Tensor, c: Tensor, normalize: bool = True,
+                 degenerate: str = "best_source") -> Coefs:
+    "Raw weights -> Coefs: degenerate groups flagged and set by `degenerate`; the others normalised (7) if `normalize`."
+    check_stats(K, b, c)
+    if degenerate not in DEGENERATE:
+        raise ConfigError(f"degenerate must be one of {list(DEGENERATE)}, got {degenerate!r}")
+    w, bd, cd = w.double(), b.double(), c.double()
     ws = w.sum(-1)
     bad = ~(cd > 0) | ~(bd.amax(-1) > 0) | ~(ws > 0) | ~torch.isfinite(w).all(-1) | (w < 0).any(-1)
     good = w / torch.where(ws > 0, ws, torch.ones_like(ws)).unsqueeze(-1) if normalize else w
-    return Coefs(torch.where(bad.unsqueeze(-1), onehot, good), None, bad)
+    fill = best_source(K, b, c) if degenerate == "best_source" else torch.zeros_like(w)
+    return Coefs(torch.where(bad.unsqueeze(-1), fill, good), None, bad)
 
 @register_rule("gradmix")
 class GradMixRule(WeightingRule):
     "GradMix's eqs. (6)-(7): per group, the non-negative weights of maximal cosine with g_V, normalised to sum 1."
-    defaults = dict(solver=Option("exact", tuple(SOLVERS)), normalize=True)
+    defaults = dict(solver=Option("exact", tuple(SOLVERS)), normalize=True,
+                    degenerate=Option("best_source", DEGENERATE))   # our choice: the paper is silent
     def __call__(self, K, b, c):
-        return nonneg_coefs(SOLVERS[self.opts["solver"]](K, b, c), K, b, c, self.opts["normalize"])
+        o = self.opts
+        return nonneg_coefs(SOLVERS[o["solver"]](K, b, c), K, b, c, o["normalize"], o["degenerate"])
 
 def mix_weights(K: Tensor, b: Tensor, c: Tensor, solver: str = "exact", rho_agg: str = "mean",
-                normalize: bool = True) -> MixResult:
-    "Solve (6), fall back on degenerate layers, normalise (7), and compute cosines and rho (8)."
-    return mix(GradMixRule(solver=solver, normalize=normalize), K, b, c, rho_agg)
+                normalize: bool = True, degenerate: str = "best_source") -> MixResult:
+    "Solve (6), handle degenerate layers, normalise (7); cosines and rho (eq. 8's sum, or the mean: our default)."
+    return mix(GradMixRule(solver=solver, normalize=normalize, degenerate=degenerate), K, b, c, rho_agg)

@@ -6,8 +6,10 @@
 from __future__ import annotations
 import torch
 from torch import Tensor
-from .base import WeightingRule, check_stats, register_rule, gram_stats, mix, apply_rule, plot_rule_2d, combine
-from .gradmix import nonneg_coefs
+from ..core import Option
+from .base import (WeightingRule, check_stats, register_rule, gram_stats, mix, apply_rule,
+                                    plot_rule_2d, combine)
+from .gradmix import DEGENERATE, nonneg_coefs
 
 # %% auto #0
 __all__ = ['solve_l2rw', 'L2RWRule']
@@ -20,6 +22,7 @@ def solve_l2rw(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
 
 @register_rule("l2rw")
 class L2RWRule(WeightingRule):
-    "GradMix SGD: per group, weights max(<g_i, g_V>, 0), normalised (7); degenerate groups take the best single source."
-    defaults = dict(normalize=True)
-    def __call__(self, K, b, c): return nonneg_coefs(solve_l2rw(K, b, c), K, b, c, self.opts["normalize"])
+    "GradMix SGD: per group, weights max(<g_i, g_V>, 0), normalised (7); degenerate groups: no update (as Ren et al.)."
+    defaults = dict(normalize=True, degenerate=Option("zero", DEGENERATE))
+    def __call__(self, K, b, c):
+        return nonneg_coefs(solve_l2rw(K, b, c), K, b, c, self.opts["normalize"], self.opts["degenerate"])
