@@ -34,7 +34,7 @@ class ConfigError(GradmixError, ValueError):
 class DivergedError(GradmixError, ArithmeticError):
     "A run's loss or parameters became non-finite: it stopped, and its results say so."
 
-# %% ../nbs/00_core.ipynb #ba456fa8
+# %% ../nbs/00_core.ipynb #796f8545
 def read_results_json(path) -> dict:
     "A run's results.json as a dict, or a `ConfigError` naming the file and how to get it back."
     from pathlib import Path

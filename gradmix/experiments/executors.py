@@ -36,7 +36,7 @@ class DaskExecutor:
         else:
             if cluster == "local":
                 opts = dict(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.ERROR) | cluster_opts
+                            silence_logs=logging.CRITICAL) | cluster_opts
                 self.cluster = LocalCluster(**opts)
             elif cluster in _JOBQUEUE:
                 try: import dask_jobqueue

@@ -12,7 +12,7 @@ from ..train.trainer import Method, register_method
 
 # %% auto #0
 __all__ = ['DCTN_DEFAULTS', 'class_map', 'perplexity_scores', 'cocktail_weights', 'cocktail', 'discriminator', 'd_logits',
-           'discriminator_step', 'feature_adversarial_loss', 'classifier_batches', 'DCTN']
+           'discriminator_step', 'hardest_source', 'feature_adversarial_loss', 'classifier_batches', 'DCTN']
 
 # %% ../../nbs/methods/05_dctn.ipynb #67af9a7c
 def class_map(source_classes: list[tuple], target_classes: tuple) -> torch.Tensor:
@@ -58,10 +58,16 @@ def discriminator_step(discs: nn.ModuleList, opt: torch.optim.Optimizer, fs: lis
     opt.zero_grad(set_to_none=True); torch.stack(losses).sum().backward(); opt.step()
     return [l.detach() for l in losses], accs
 
+def hardest_source(d_losses: list, aligned: list[int], rule: str = "max") -> int:
+    "The aligned source of largest (`rule='max'`, the authors' code) or smallest ('min') discriminator loss."
+    if rule not in ("max", "min"): raise ConfigError(f"dctn: hard_source must be 'max' or 'min', got {rule!r}")
+    pick = torch.argmax if rule == "max" else torch.argmin
+    return aligned[int(pick(torch.stack(d_losses)))]
+
 def feature_adversarial_loss(discs: nn.ModuleList, fs: list, fu: torch.Tensor, d_losses: list, aligned: list[int],
-                             hard_mining: bool = True) -> tuple[torch.Tensor, int]:
-    "F's side of the min-max with flipped labels (source j -> 0, target -> 1) against the hardest aligned source (lowest discriminator loss) or all of them; and the hardest."
-    hard = aligned[int(torch.stack(d_losses).argmin())]
+                             hard_mining: bool = True, hard_source: str = "max") -> tuple[torch.Tensor, int]:
+    "F's flipped-label loss (source j -> 0, target -> 1) against the hard source (or every aligned one); and that source."
+    hard = hardest_source(d_losses, aligned, hard_source)
     losses = []
     for j in ([hard] if hard_mining else aligned):
         ls, lu = discs[j](fs[j]).squeeze(1), discs[j](fu).squeeze(1)
@@ -77,14 +83,15 @@ def classifier_batches(fs: list, ys: list, ft: torch.Tensor, yt: torch.Tensor, c
     return out
 
 # %% ../../nbs/methods/05_dctn.ipynb #93b52eea
-DCTN_DEFAULTS = dict(pretrain=0.2, threshold=0.9, hard_mining=True, align=Option("all", ("all", "cocktail")),
-                     adv_weight=1.0, disc_hidden=256)
+DCTN_DEFAULTS = dict(pretrain=0.2, threshold=0.9, hard_mining=True, hard_source=Option("max", ("max", "min")),
+                     align=Option("all", ("all", "cocktail")), adv_weight=1.0, disc_hidden=256)
 
 @register_method("dctn")
 class DCTN(Method):
     "Deep cocktail network (Xu et al. 2018): multi-way adversarial alignment, source classifiers, perplexity-weighted cocktail."
     needs = ("sources", "V", "U")
     defaults = DCTN_DEFAULTS
+    former_defaults = dict(hard_source="min")   # runs that do not record it picked the smallest loss
 
     def __init__(self, **opts):
         super().__init__(**opts)
@@ -137,7 +144,8 @@ class DCTN(Method):
         discs, clfs = tr.modules["discriminators"], tr.modules["classifiers"]
         f = tr.model.features(torch.cat([xs, xu])); fs, fu = f[:sum(ns)].split(ns), f[sum(ns):]
         d_losses, accs = discriminator_step(discs, tr.optimizers["disc"], fs, fu, self.aligned)
-        adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned, self.opts["hard_mining"])
+        adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned, self.opts["hard_mining"],
+                                             self.opts["hard_source"])
         cls = torch.stack([F.cross_entropy(c(fj), y) for c, fj, y in zip(clfs, fs, ys)]).sum()
         trunk = tr.model.shared_parameters()
         tr.optimizer.zero_grad(set_to_none=True); (self.opts["adv_weight"] * adv + cls).backward(inputs=trunk); tr.optimizer.step()
