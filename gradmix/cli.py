@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #076ca990
 from __future__ import annotations
-import argparse, inspect, json, math, sys, time
+import argparse, contextlib, inspect, json, math, signal, sys, threading, time
 from pathlib import Path
 
 import gradmix
@@ -13,7 +13,7 @@ from .data.images import PREPARERS
 from .data.tasks import TASKS
 from .models.nets import MODELS
 from .train.budgets import BUDGETS, get_budget
-from .train.trainer import METHODS, RunConfig, check_out_dir, run
+from .train.trainer import METHODS, RunConfig, StopRequested, check_out_dir, run
 from .weighting.base import RULES
 from .experiments.grid import EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, job
 from .experiments.tables import REPRODUCERS
@@ -244,14 +244,27 @@ def _dispatch(a) -> int:
     print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     return report_unfinished(json.loads((Path(out) / "meta.json").read_text()))
 
+@contextlib.contextmanager
+def _sigterm_stops():
+    "While a command runs, SIGTERM (a scheduler's stop) raises `StopRequested` as Ctrl-C would; training checkpoints first."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def stop(signum, frame): raise StopRequested(signum)
+    old = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
+
 def main(argv=None) -> int:
     "Entry point of the `gradmix` command."
     a = build_parser().parse_args(argv)
-    try: return _dispatch(a)
+    try:
+        with _sigterm_stops(): return _dispatch(a)
     except DivergedError as e:
         print(f"gradmix: diverged: {e}", file=sys.stderr); return 3
     except GradmixError as e:
         print(f"gradmix: error: {e}", file=sys.stderr); return 2
+    except StopRequested as e:
+        print(f"gradmix: stopped by {e}; run the same command again to resume", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("gradmix: interrupted; run the same command again to resume from the last checkpoint", file=sys.stderr)
         return 130

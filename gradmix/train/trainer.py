@@ -4,7 +4,7 @@
 
 # %% ../../nbs/train/02_trainer.ipynb #959c7c31
 from __future__ import annotations
-import copy, dataclasses, functools, importlib.metadata, json, os, platform, subprocess, time
+import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, platform, signal, subprocess, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,7 +27,8 @@ from .budgets import Budget, get_budget
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
-           'Trainer', 'code_provenance', 'describe_machine', 'json_safe', 'check_out_dir', 'run']
+           'Trainer', 'StopRequested', 'stop_requests', 'code_provenance', 'describe_machine', 'json_safe',
+           'check_out_dir', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -398,6 +399,29 @@ def _diverged(self, step: int):
     raise DivergedError(msg)
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d6
+class StopRequested(KeyboardInterrupt):
+    "Training stopped on a signal (SIGINT, SIGTERM) at a step boundary, after a checkpoint (`step`; None: outside training)."
+    def __init__(self, signum: int, step: int | None = None):
+        at = f" at step {step}, checkpointed" if step is not None else ""
+        super().__init__(f"{signal.Signals(signum).name}{at}"); self.signum, self.step = signum, step
+    def __reduce__(self): return (StopRequested, (self.signum, self.step))     # crosses process boundaries (grids)
+
+class _StopFlag:
+    signal: int | None = None
+
+@contextlib.contextmanager
+def stop_requests():
+    "Within the block SIGINT and SIGTERM only set `.signal` (a second one interrupts at once); off the main thread: no-op."
+    flag = _StopFlag()
+    if threading.current_thread() is not threading.main_thread(): yield flag; return
+    def ask(signum, frame):
+        if flag.signal is not None: raise StopRequested(signum)
+        flag.signal = signum
+    old = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield flag
+    finally:
+        for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
+
 @patch_to(Trainer)
 def fit(self, stop_after: int | None = None) -> dict | None:
     "Train to the end (resuming from `out/checkpoint.pt` if there is one) and return the results; `stop_after` stops early (checkpointed) and returns None."
@@ -406,12 +430,22 @@ def fit(self, stop_after: int | None = None) -> dict | None:
         done = self.out / "results.json"
         if self.step_n >= self.total_steps and done.exists():
             self.results = read_results_json(done) | dict(already_finished=True); return self.results
-    b, total, t0 = self.budget, self.total_steps, time.time()
+    total, t0 = self.total_steps, time.time()
     if self.step_n == 0 and not self.history: self.history.append(self._eval_row(0))
     for m in self.modules.values(): m.train()
     steps = range(self.step_n, total)
     bar = progress_bar(steps, leave=False) if self.progress else None   # fastprogress prints even with display=False
+    with stop_requests() as stop:
+        res = self._train(steps, bar, t0, total, stop_after, stop)
+    return res
+
+@patch_to(Trainer)
+def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
+    "The training loop of `fit`; a stop request (Ctrl-C, SIGTERM) checkpoints at the next step boundary and raises."
+    b = self.budget
     for step in bar or steps:
+        if stop.signal:
+            self.wall_s += time.time() - t0; self.save_checkpoint(); raise StopRequested(stop.signal, self.step_n)
         self._pending.append(dict(step=step + 1, **self.method.step(self, step)))
         for s in self.schedulers.values(): s.step()
         self.step_n = step + 1
