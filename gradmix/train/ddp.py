@@ -158,6 +158,8 @@ class RankTrainer(Trainer):
     def save_outputs(self) -> None:
         if self.rank == 0: super().save_outputs()
 
+    def writes_to(self): return self.out if self.rank == 0 else None       # rank 0 writes (and locks) the folder
+
     def _eval_row(self, step: int) -> dict:
         check_in_sync(self.model)
         return super()._eval_row(step)

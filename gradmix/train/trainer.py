@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch_to
+try: import fcntl
+except ImportError: fcntl = None                                      # Windows: run folders are not locked
 from fastprogress.fastprogress import progress_bar
 
 import gradmix
@@ -26,9 +28,9 @@ from ..models.nets import MODELS, MultiHeadNet
 from .budgets import Budget, get_budget
 
 # %% auto #0
-__all__ = ['METHODS', 'register_method', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method', 'Method',
-           'Trainer', 'StopRequested', 'stop_requests', 'code_provenance', 'describe_machine', 'json_safe',
-           'check_out_dir', 'run']
+__all__ = ['METHODS', 'register_method', 'LOCK_FILE', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method',
+           'Method', 'Trainer', 'StopRequested', 'stop_requests', 'run_lock', 'code_provenance', 'describe_machine',
+           'json_safe', 'check_out_dir', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -422,9 +424,38 @@ def stop_requests():
     finally:
         for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
 
+LOCK_FILE = "run.lock"
+
+@contextlib.contextmanager
+def run_lock(out: Path | None):
+    "Hold `out/run.lock` while this process writes run folder `out`; another process is refused, the holder named."
+    if out is None or fcntl is None: yield; return                   # no folder, or no POSIX locks (Windows)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_FILE
+    while True:
+        f = open(path, "a+")
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0); holder = f.read().strip() or "another process"; f.close()
+            raise ConfigError(f"{out} is being written by {holder}; wait for it to finish or choose another --out") from None
+        if path.exists() and os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
+        f.close()                                                     # locked a file its holder had just removed: again
+    f.seek(0); f.truncate(); f.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}"); f.flush()
+    try: yield
+    finally: path.unlink(missing_ok=True); f.close()                   # a crashed holder's file stays, unlocked: reused
+
 @patch_to(Trainer)
 def fit(self, stop_after: int | None = None) -> dict | None:
     "Train to the end (resuming from `out/checkpoint.pt` if there is one) and return the results; `stop_after` stops early (checkpointed) and returns None."
+    with run_lock(self.writes_to()): return self._fit(stop_after)
+
+@patch_to(Trainer)
+def writes_to(self) -> Path | None:
+    "The run folder this process writes (locked while it trains); data-parallel ranks other than 0 write none."
+    return self.out
+
+@patch_to(Trainer)
+def _fit(self, stop_after: int | None = None) -> dict | None:
     if self.resume and self.ckpt_path and self.ckpt_path.exists():
         self.load_state_dict(self.read_checkpoint())
         done = self.out / "results.json"
