@@ -174,7 +174,7 @@ def _options(a, methods) -> dict:
             raise ConfigError(f"-o {key} is for method {scope!r}, but this command trains {a.method!r}")
         defaults = {}
         for m in ([scope] if scope else methods): defaults |= METHODS[m].option_defaults({**opts, **METHODS[m].fixed})
-        opts[name if a.cmd == "train" else key] = parse_option(text, defaults.get(name))
+        opts[name if a.cmd == "train" else key] = parse_option(text, defaults.get(name), name)
     return opts
 
 def _budget(a):

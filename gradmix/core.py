@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #392dee82
 from __future__ import annotations
-import importlib, json, pkgutil, random, sys
+import importlib, json, math, pkgutil, random, sys
 from collections.abc import Mapping
 from typing import Sequence
 import numpy as np
@@ -134,7 +134,9 @@ def _coerce(name: str, value, spec, what: str):
     elif isinstance(default, int):
         if isinstance(value, int) and not isinstance(value, bool): return value
     elif isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value): raise ConfigError(f"{what}: option {name!r} must be a finite number, got {value!r}")
+            return float(value)
     elif isinstance(default, (tuple, list)):
         if isinstance(value, (tuple, list)): return type(default)(value)
     elif isinstance(value, type(default)): return value
@@ -148,12 +150,13 @@ def resolve_options(defaults: dict, given: dict | None, what: str) -> dict:
     return {k: _coerce(k, given[k], s, what) if k in given else option_default(s) for k, s in defaults.items()}
 
 # %% ../nbs/00_core.ipynb #9a4e2c13
-def parse_option(text: str, spec=None):
-    "A command-line string as a value of the option `spec` (a default or an `Option`); bool: true/false/yes/no/1/0; containers: JSON."
+def parse_option(text: str, spec=None, name: str | None = None):
+    "A command-line string as a value of option `name` (`spec`: a default or an `Option`); bool: true/false/yes/no/1/0; containers: JSON."
+    opt = f"option {name!r}: " if name else ""
     if isinstance(spec, Option):
         for c in spec.choices:
             if str(c).lower() == text.strip().lower(): return c
-        raise ConfigError(f"{text!r} is not one of {list(spec.choices)}")
+        raise ConfigError(f"{opt}{text!r} is not one of {list(spec.choices)}")
     try:
         if isinstance(spec, bool):
             v = text.strip().lower()
@@ -161,12 +164,15 @@ def parse_option(text: str, spec=None):
             if v in ("false", "no", "0", "off"): return False
             raise ValueError
         if isinstance(spec, int): return int(text)
-        if isinstance(spec, float): return float(text)
+        if isinstance(spec, float):
+            if not math.isfinite(v := float(text)): raise ConfigError(f"{opt}{text!r} is not a finite number")
+            return v
         if isinstance(spec, str): return text
         if spec is not None or text[:1] in "[{": return json.loads(text)
         return _guess(text)
-    except ValueError:
-        raise ConfigError(f"cannot read {text!r} as a {type(spec).__name__} (default {spec!r})") from None
+    except ValueError as e:
+        if isinstance(e, ConfigError): raise
+        raise ConfigError(f"{opt}cannot read {text!r} as a {type(spec).__name__} (default {spec!r})") from None
 
 def _guess(text: str):
     "An untyped option value: a number if it reads as one, else the string."

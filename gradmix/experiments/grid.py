@@ -4,7 +4,7 @@
 
 # %% ../../nbs/experiments/01_grid.ipynb #abd33a7c
 from __future__ import annotations
-import dataclasses, json, multiprocessing, time
+import dataclasses, json, multiprocessing, os, time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +13,15 @@ import pandas as pd
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from ..core import ConfigError, DivergedError, GradmixError, Registry, read_results_json
+from ..core import ConfigError, DivergedError, GradmixError, Registry, note, read_results_json
 from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
-           'check_existing_runs', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table', 'unfinished_runs']
+           'check_existing_runs', 'local_workers', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table',
+           'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -234,6 +235,13 @@ def check_existing_runs(cfgs) -> None:
         raise ConfigError(f"{len(bad)} run folder(s) hold runs made with another budget, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
                           f"Ask for what they were made with ({back}) or choose another --out folder")
 
+def local_workers(asked: int, n_runs: int) -> int:
+    "Worker processes on this machine: at most one per run and per core (each run uses one thread); says so when it cuts."
+    cores = os.cpu_count() or 1
+    n = max(1, min(asked, n_runs, cores))
+    if n < asked: note(f"--workers {asked}: {n} worker process(es), for {n_runs} run(s) on {cores} core(s)", key=f"workers{asked}-{n}")
+    return n
+
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
@@ -245,6 +253,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     if vectorise:   # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int); they are finished below
         from gradmix.train.vectorised import train_groups
         train_groups(jobs, base, out, workers, progress, executor, executor_opts, max_models=None if vectorise is True else int(vectorise))
+    if executor == "local": workers = local_workers(workers, len(cfgs))
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget()) for k, c in cfgs.items()}
     prog, results = GridProgress(totals, progress), {}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
