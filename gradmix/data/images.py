@@ -4,7 +4,7 @@
 
 # %% ../../nbs/data/01_images.ipynb #476de4ad
 from __future__ import annotations
-import inspect, os, warnings
+import hashlib, inspect, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
@@ -119,6 +119,23 @@ def _check_sizes(what: str, files, root, sizes: dict) -> None:
             raise DataCorruptError(f"{what}: {p.resolve()} has {p.stat().st_size:,} bytes, not the {sizes[p.name]:,} of the "
                                    f"published file: it is truncated or corrupt. {_FIX}")
 
+_MNIST_MD5 = {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",   # the published files, uncompressed
+              "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+              "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+              "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"}
+_CHECKED: dict = {}   # (path, size, mtime) -> md5 matched, so a file is hashed once per process and change
+
+def _check_md5(what: str, files, root, md5s: dict) -> None:
+    "A `DataCorruptError` naming any present file whose MD5 is not the published one (a right-sized corruption)."
+    for f in files:
+        p = Path(root).expanduser() / f
+        if not p.exists(): continue
+        st = p.stat(); key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        if key not in _CHECKED: _CHECKED[key] = hashlib.md5(p.read_bytes()).hexdigest() == md5s[p.name]
+        if not _CHECKED[key]:
+            raise DataCorruptError(f"{what}: {p.resolve()} has the published size but not its checksum (MD5 "
+                                   f"{md5s[p.name]}): it is corrupt. {_FIX}")
+
 def _tv_dataset(cls, what, files, root, download, **kw):
     "Construct torchvision dataset `cls`, turning its errors (missing or unreadable files, failed download) into clear ones."
     try: return cls(str(Path(root).expanduser()), download=download, **kw)
@@ -136,7 +153,9 @@ def _tv_dataset(cls, what, files, root, download, **kw):
 def load_mnist(root="data", train: bool = True, download: bool = False) -> ImageSet:
     "MNIST `train` or test split from torchvision's layout `root/MNIST/raw/*-ubyte`, preprocessed to (N,3,32,32)."
     from torchvision.datasets import MNIST
-    if not download: _check_sizes(f"MNIST ({'train' if train else 'test'} split)", _MNIST_FILES[train], root, _MNIST_BYTES)
+    what = f"MNIST ({'train' if train else 'test'} split)"
+    if not download:
+        _check_sizes(what, _MNIST_FILES[train], root, _MNIST_BYTES); _check_md5(what, _MNIST_FILES[train], root, _MNIST_MD5)
     ds = _tv_dataset(MNIST, f"MNIST ({'train' if train else 'test'} split)", _MNIST_FILES[train],
                      root, download, train=train)
     return ImageSet(preprocess_digits(ds.data), ds.targets.long(), f"mnist[{'train' if train else 'test'}]")
@@ -215,6 +234,8 @@ def check_imageset(s, where: str) -> ImageSet:
     if s.x.dim() != 4 or tuple(s.x.shape[1:]) != (3, 32, 32):
         raise ConfigError(f"{where}: images must be (N, 3, 32, 32), the digit network's input; got {tuple(s.x.shape)}{fix}")
     if s.x.dtype != torch.float32: raise ConfigError(f"{where}: images must be float32, got {s.x.dtype}{fix}")
+    if len(s) and not (finite := torch.isfinite(s.x)).all():                 # NaN compares false with any bound
+        raise ConfigError(f"{where}: {int((~finite).sum())} image values are NaN or infinite{fix}")
     if len(s) and (s.x.min() < -1 or s.x.max() > 1):
         raise ConfigError(f"{where}: images must lie in [-1, 1], got [{s.x.min():.3g}, {s.x.max():.3g}]{fix}")
     if s.y.dtype != torch.int64 or s.y.dim() != 1 or (len(s) and s.y.min() < 0):
