@@ -4,9 +4,10 @@
 
 # %% ../../nbs/data/02_tasks.ipynb #476de4ae
 from __future__ import annotations
-import hashlib, json
+import hashlib, inspect, json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -16,7 +17,7 @@ from .images import ImageSet, dataset_info, load_dataset
 
 # %% auto #0
 __all__ = ['HVAL_SEED', 'TEST_SEED', 'DIGITS', 'DEMO', 'TASKS', 'Domain', 'Task', 'describe', 'build_task', 'digits_task',
-           'demo_task', 'make_task']
+           'demo_task', 'register_task', 'make_task']
 
 # %% ../../nbs/data/02_tasks.ipynb #b9fc54e2
 HVAL_SEED, TEST_SEED = 20200301, 20200302   # fixed generators for hval / carved test: independent of the run seed
@@ -211,7 +212,17 @@ TASKS = Registry("task", builtins=["gradmix.data"])
 TASKS.register("digits", lambda k, seed, root, n_hval, download: digits_task(k, seed, root, download, n_hval))
 TASKS.register("demo", lambda k, seed, root, n_hval, download: demo_task(k, seed, n_hval=min(n_hval, 500)))
 
+def register_task(name: str, builder: Callable) -> Callable:
+    "Make task `name` available to `RunConfig(task=name)`, grids and the CLI; `builder(k, seed, root, n_hval, download) -> Task`."
+    try: inspect.signature(builder).bind(2, 0, "data", 1000, False)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"task {name!r}: its builder must accept (k, seed, root, n_hval, download) and return a Task ({e})") from None
+    return TASKS.register(name, builder)
+
 def make_task(name: str, k: int, seed: int, data_root: str | Path = "data", n_hval: int = 1000,
               download: bool = False) -> Task:
     "Build the registered transfer task `name` ('digits' needs real MNIST/SVHN under `data_root`; 'demo' is embedded)."
-    return TASKS[name](k, seed, data_root, n_hval, download)
+    task = TASKS[name](k, seed, data_root, n_hval, download)
+    if not all(hasattr(task, a) for a in ("sources", "V", "hval", "U", "test", "heads")):   # a Task (or its notebook copy)
+        raise ConfigError(f"task {name!r}: its builder returned a {type(task).__name__}, not a Task")
+    return task

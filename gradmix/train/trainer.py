@@ -30,7 +30,7 @@ from .budgets import Budget, get_budget
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'LOCK_FILE', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method',
            'Method', 'Trainer', 'StopRequested', 'stop_requests', 'run_lock', 'code_provenance', 'describe_machine',
-           'json_safe', 'check_out_dir', 'run']
+           'json_safe', 'check_out_dir', 'config_for_task', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -560,11 +560,28 @@ def check_out_dir(out) -> Path:
     except OSError as e: raise ConfigError(f"--out {p} cannot be written ({e.strerror or e}); choose another --out") from None
     return p
 
+def config_for_task(cfg: RunConfig, task: Task, asked: dict) -> RunConfig:
+    "`cfg` made to describe `task`, built in Python: its name, k and seed (asked otherwise: refused), its hval size."
+    info, fix = task.info, {}
+    fix["task"] = f"custom:{info.get('target', {}).get('name', 'task')}"   # an object, not a registered name
+    for f in ("k", "seed"):
+        if info.get(f) is None: continue
+        if f in asked and asked[f] != info[f]:
+            raise ConfigError(f"{f}={asked[f]} was asked, but the task given was built with {f}={info[f]}; build it with "
+                              f"{f}={asked[f]} or leave {f} out")
+        fix[f] = info[f]
+    b = cfg.get_budget()
+    if len(task.hval) and len(task.hval) != b.n_hval: fix["budget"] = b.replace(n_hval=len(task.hval))  # what it uses
+    return cfg.replace(**fix)
+
 def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, report=None, **fields) -> dict:
-    "Train the run that `config` (or `RunConfig(**fields)`) describes; returns its results (also written to `out`)."
+    "Train the run that `config` (or `RunConfig(**fields)`) describes, on `task` if given; returns its results (also in `out`)."
     if isinstance(config, str): fields["method"], config = config, None
     if isinstance(task, str): fields["task"], task = task, None
     cfg = (config or RunConfig()).replace(**fields)
+    if task is not None:
+        asked = {f: getattr(config, f) for f in ("k", "seed") if config is not None and getattr(config, f) != getattr(RunConfig(), f)}
+        cfg = config_for_task(cfg, task, asked | {f: fields[f] for f in ("k", "seed") if f in fields})
     method = get_method(cfg.method, **cfg.options)       # options and the output folder are checked before any data is read
     if cfg.out is not None: check_out_dir(cfg.out)
     return Trainer(task if task is not None else cfg.build_task(), method, cfg, report=report).fit()
