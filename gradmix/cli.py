@@ -204,7 +204,11 @@ def report_unfinished(meta: dict, file=None) -> int:
         print(f"gradmix: {len(meta['diverged'])} run(s) diverged and are left out of the means; the same command repeats "
               "them (same seeds), so lower the learning rate (--lr) or read their steps.csv: "
               + ", ".join(map(_run_name, meta["diverged"])), file=file)
-    return 1 if meta.get("failed") else 3 if meta.get("diverged") else 0
+    if meta.get("blocked"):
+        print(f"gradmix: {len(meta['blocked'])} run(s) were not run, because a run they need did not finish:", file=file)
+        for d in meta["blocked"]: print(f"  {_run_name(d)}: {d.get('error')}", file=file)
+    blocked_by_failure = any("diverged" not in (d.get("error") or "") for d in meta.get("blocked", []))
+    return 1 if meta.get("failed") or blocked_by_failure else 3 if meta.get("diverged") or meta.get("blocked") else 0
 
 def _dispatch(a) -> int:
     if a.cmd == "demo":

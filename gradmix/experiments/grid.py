@@ -269,7 +269,10 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
         results[j.key()] = r; prog.finished(j.key(), _label(j, r))
     try:
         for wave in waves:
-            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave]
+            for j in wave:                      # a run whose prerequisite did not finish is not run: it is blocked
+                if (why := _blocked_by(j, base.options, results)):
+                    results[j.key()] = r = dict(status="blocked", error=why); prog.finished(j.key(), _label(j, r))
+            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave if j.key() not in results]
             while pending:
                 for item in [p for p in pending if not hasattr(p[1], "done") or p[1].done()]:
                     done(*item); pending.remove(item)
@@ -281,6 +284,12 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     rows = expand_source_only(rows, sorted({j.k for j in jobs}))
     rows.to_csv(out / "runs.csv", index=False)
     return rows
+
+def _blocked_by(j: Job, options: dict, results: dict) -> str | None:
+    "Why `j` cannot run (a prerequisite of this grid diverged, failed or was blocked), or None."
+    bad = [(p, results[p.key()]["status"]) for p in prerequisite_jobs(j, options)
+           if p.key() in results and results[p.key()].get("status", "finished") != "finished"]
+    return "; ".join(f"not run: the run it needs ({p.method} k={p.k} seed={p.seed}) {s}" for p, s in bad) or None
 
 def _row(r: dict, j: Job) -> dict:
     row = {k: r.get(k) for k in ("method", "k", "seed", "status", "test_acc", "test_acc_last", "best_step", "best_hval_acc",
@@ -326,8 +335,8 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
 
 # %% ../../nbs/experiments/01_grid.ipynb #e1cbf55c
 def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
-    "`{'diverged': [...], 'failed': [...]}`: each run's method, k, seed and `extra` columns; failed runs with their error."
-    if "status" not in rows: return dict(diverged=[], failed=[])
-    cols = lambda s: ["method", "k", "seed", *extra] + (["error"] if s == "failed" and "error" in rows else [])
-    return {s: rows[rows.status == s][cols(s)].to_dict("records") for s in ("diverged", "failed")}
+    "`{diverged, failed, blocked: [...]}`: each run's method, k, seed and `extra` columns; failed and blocked ones with why."
+    if "status" not in rows: return dict(diverged=[], failed=[], blocked=[])
+    cols = lambda s: ["method", "k", "seed", *extra] + (["error"] if s != "diverged" and "error" in rows else [])
+    return {s: rows[rows.status == s][cols(s)].to_dict("records") for s in ("diverged", "failed", "blocked")}
 
