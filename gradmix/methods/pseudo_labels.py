@@ -321,8 +321,9 @@ class GradMixPseudo(GradMixMethod):
         "Pseudo-label `tr.task.U` with the top R of the pool (images only)."
         o = self.opts
         if o["pool_dirs"] is None:
-            raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (`gradmix reproduce`, which trains pool "
-                              f"{o['pool']!r} first) or pass -o pool_dirs='[...]' (the pool's run folders, in pool order)")
+            raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (run_grid or `gradmix reproduce`, which "
+                              f"train pool {o['pool']!r} first) or give the pool's run folders, in pool order, as option "
+                              "pool_dirs (Python: options=dict(pool_dirs=[...]); command line: -o pool_dirs='[...]')")
         check_pool_dirs(o["pool_dirs"], o["pool"])
         return compute_pseudo_labels(tr.task, o["pool_dirs"], o["R"], o["threshold"], o["v_per_class"], tr.seed,
                                      o["v_pick"], o["v_balance"], tr.device)
