@@ -36,7 +36,8 @@ METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only", "fi
                  "gradmix_sgd": "GradMix SGD", "gradmix_no_adalr": "GradMix w/o AdaLR", "gradmix": "GradMix",
                  "mme": "MME", "mdda": "MDDA", "dctn": "DCTN", "energynet": "EnergyNet",
                  "gradmix_soft": "GradMix w/ soft label", "gradmix_hard": "GradMix w/ hard label",
-                 "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch"}
+                 "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch",
+                 "gradmix_dn": "GradMix w/ domain BN (ours)"}
 TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmix_no_adalr", "gradmix")
 
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
