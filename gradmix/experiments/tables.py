@@ -15,7 +15,7 @@ from .grid import (PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, markdown_table, plan_jo
 from ..train.trainer import METHODS
 
 # %% auto #0
-__all__ = ['REPRODUCERS', 'TABLE1_BASELINES', 'write_table', 'reproduce_grid', 'reproduce_table1_upper', 'reproduce_table1',
+__all__ = ['REPRODUCERS', 'TABLE1_BASELINES', 'write_table', 'reproduce_grid', 'reproduce_table1_upper',
            'reproduce_table1_baselines']
 
 # %% ../../nbs/experiments/02_tables.ipynb #8941147e
@@ -46,11 +46,6 @@ def reproduce_grid(methods, base: RunConfig, out, ks=None, seeds=None, workers: 
 def reproduce_table1_upper(base: RunConfig, out="runs/table1-upper", **grid) -> tuple[pd.DataFrame, str]:
     "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."
     return reproduce_grid(TABLE1_UPPER, base, out, **grid)
-
-@REPRODUCERS.register("table1")
-def reproduce_table1(base: RunConfig, out="runs/table1", **grid) -> tuple[pd.DataFrame, str]:
-    "Every row of Table 1 that gradmix implements, in the paper's order."
-    return reproduce_grid([m for m in PAPER_TABLE1 if m in METHODS], base, out, **grid)
 
 TABLE1_BASELINES = ["mme", "mdda", "dctn"]
 

@@ -41,11 +41,12 @@ def run_identity(cfg: RunConfig) -> str:
     "What defines run `cfg`'s result (its options resolved to the method's full set), as a string."
     return _identity(cfg.replace(options=get_method(cfg.method, **cfg.options).opts).identity())
 
-def adopt_runs(jobs, base: RunConfig, out) -> list[str]:
-    "Link into `out` the finished runs of `jobs` (and their prerequisites) that a sibling grid folder already holds, identical."
+def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
+    "Link into `out` the finished runs of `jobs` (and their prerequisites) that a sibling grid folder (or `sources`) holds, identical."
     out = Path(out)
-    if not out.parent.exists(): return []
-    siblings = sorted(p for p in out.parent.iterdir() if p.is_dir() and p.resolve() != out.resolve() and (p / "runs.csv").exists())
+    if sources is not None: siblings = [Path(s) for s in sources if Path(s).is_dir()]
+    elif not out.parent.exists(): return []
+    else: siblings = sorted(p for p in out.parent.iterdir() if p.is_dir() and p.resolve() != out.resolve() and (p / "runs.csv").exists())
     linked = []
     for wave in in_waves(jobs):
         for j in wave:
