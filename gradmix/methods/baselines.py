@@ -43,6 +43,14 @@ class SourceOnly(Method):
         return dict(loss=loss.detach())
 
 # %% ../../nbs/methods/01_baselines.ipynb #68699a47
+def _rng_state() -> dict:
+    "torch's random state, CPU and (where there is one) CUDA: what dropout draws from."
+    return dict(cpu=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+
+def _set_rng_state(s: dict) -> None:
+    torch.set_rng_state(s["cpu"])
+    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
+
 @register_method("finetune")
 class Finetune(Method):
     "Source-only training, then fine-tuning on V at `budget.finetune_lr`, starting from the best Source-only state."
@@ -50,16 +58,19 @@ class Finetune(Method):
     defaults = dict(source_ckpt=None)
     def __init__(self, **opts):
         super().__init__(**opts)
-        self.source_ckpt, self.phase = self.opts["source_ckpt"], "source"
+        self.source_ckpt, self.phase, self.rng_at_start = self.opts["source_ckpt"], "source", None
 
     def total_steps(self, budget):
         return (0 if self.source_ckpt else budget.steps) + budget.finetune_steps
 
     def setup(self, tr):
         if self.source_ckpt: self._start_finetune(tr, _load_best_state(self.source_ckpt))
-        else: tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
+        else:
+            tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
+            self.rng_at_start = _rng_state()               # the fine-tuning phase restarts from it (see below)
 
     def _start_finetune(self, tr, state: dict) -> None:
+        if self.rng_at_start is not None: _set_rng_state(self.rng_at_start)   # as a grid's fresh Fine-tune run draws
         tr.model.load_state_dict(state["model"])
         tr.add_optimizer("main", tr.make_optimizer(tr.budget.finetune_lr))
         self.phase = "finetune"
@@ -70,13 +81,14 @@ class Finetune(Method):
         if self.phase == "source":
             loss = summed_source_loss(tr, step)
         else:
-            x, y = tr.v_batch(step)
+            x, y = tr.v_batch(step - (0 if self.source_ckpt else tr.budget.steps))   # V batch i of the phase, either way
             loss = F.cross_entropy(tr.model(x, tr.head), y)
         tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
         return dict(loss=loss.detach())
 
-    def state_dict(self): return dict(phase=self.phase)
-    def load_state_dict(self, state): self.phase = state["phase"]   # the optimiser's state (and lr) is restored by the trainer
+    def state_dict(self): return dict(phase=self.phase, rng_at_start=self.rng_at_start)
+    def load_state_dict(self, state):   # the optimiser's state (and lr) is restored by the trainer
+        self.phase, self.rng_at_start = state["phase"], state.get("rng_at_start")
 
     @classmethod
     def prerequisites(cls, options): return [("source_only", {})]
