@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .gradmix import GRADMIX_DEFAULTS, GradMixMethod
+from .gradmix import GRADMIX_DEFAULTS, GradMixMethod, degenerate_log
 from .mdda import add_domain_norm, domain_segments
 from ..train.trainer import register_method
 
@@ -46,7 +46,7 @@ class GradMixDomainNorm(GradMixMethod):
         log = dict(loss=torch.stack([l.detach() for l in losses]).sum(), val_loss=val_loss.detach(), rho=info.rho,
                    eta=info.eta, w=info.weights, cos=info.cos)
         if info.val_weights is not None: log["wv"] = info.val_weights
-        return log
+        return log | degenerate_log(info.fallback)
 
     def predict(self, tr, x):
         "Target logits, normalised with the target's running statistics."
