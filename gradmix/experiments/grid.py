@@ -197,9 +197,9 @@ def run_finished(cfg: RunConfig) -> bool:
 
 _WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}   # where a run's inputs lie / which code path: not what it trains
 
-def option_mismatch(cfg: RunConfig) -> dict:
-    "Where run folder `cfg.out` already holds results: {option: (what the run was made with, what `cfg` asks)} for each disagreement."
-    r = recorded_results(cfg)
+def option_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
+    "Where run folder `cfg.out` holds results (`r`, read if not given): {option: (what the run was made with, what `cfg` asks)}."
+    r = recorded_results(cfg) if r is None else r
     if r is None: return {}
     had = METHODS[cfg.method].former_defaults | r.get("method_opts", {})   # an option a run does not record: its former default
     want = json.loads(json.dumps(get_method(cfg.method, **cfg.options).opts, default=str))
@@ -207,9 +207,9 @@ def option_mismatch(cfg: RunConfig) -> dict:
 
 _BUDGET_NOT_WHAT = {"name", "seeds", "ckpt_every"}   # which seeds a table runs, how often it saves: not what a run trains
 
-def budget_mismatch(cfg: RunConfig) -> dict:
-    "Where run folder `cfg.out` already holds results: {budget field or `model`: (what the run used, what `cfg` asks)}."
-    r = recorded_results(cfg)
+def budget_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
+    "Where run folder `cfg.out` holds results (`r`, read if not given): {budget field or `model`: (what it used, what `cfg` asks)}."
+    r = recorded_results(cfg) if r is None else r
     if r is None: return {}
     had, want = r.get("budget_cfg", {}), json.loads(json.dumps(dataclasses.asdict(cfg.get_budget()), default=str))
     diff = {k: (had[k], v) for k, v in want.items() if k in had and k not in _BUDGET_NOT_WHAT and had[k] != v}
@@ -225,12 +225,13 @@ def _flag(k: str, v) -> str:
 def check_existing_runs(cfgs) -> None:
     "A grid never reuses a finished run made with other options or another budget (it would be relabelled): a clear error."
     fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
-    bad = [(c.out, m) for c in cfgs if (m := option_mismatch(c))]
+    recorded = [(c, r) for c in cfgs if (r := recorded_results(c)) is not None]      # each results.json read once
+    bad = [(c.out, m) for c, r in recorded if (m := option_mismatch(c, r))]
     if bad:
         raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
                           "Ask for the options they were made with (e.g. -o val_to_heads=false for GradMix runs made "
                           "before its default changed) or choose another --out folder")
-    bad = [(c.out, m) for c in cfgs if (m := budget_mismatch(c))]
+    bad = [(c.out, m) for c, r in recorded if (m := budget_mismatch(c, r))]
     if bad:
         back = " ".join(_flag(k, a) for k, (a, _) in bad[0][1].items())
         raise ConfigError(f"{len(bad)} run folder(s) hold runs made with another budget, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
