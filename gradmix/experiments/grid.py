@@ -20,8 +20,8 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
-           'check_existing_runs', 'local_workers', 'run_grid', 'expand_source_only', 'summarize', 'markdown_table',
-           'unfinished_runs']
+           'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'summarize',
+           'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -280,12 +280,18 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
                     done(*item); pending.remove(item)
                 drain()
                 if pending: time.sleep(0.5)
+    except KeyboardInterrupt:                   # Ctrl-C, SIGTERM or a worker's stop: start no queued run
+        cancel_queued(ex); raise
     finally:
         ex.shutdown(wait=True); prog.close()
     rows = pd.DataFrame([_row(results[j.key()], j) for j in jobs])
     rows = expand_source_only(rows, sorted({j.k for j in jobs}))
     rows.to_csv(out / "runs.csv", index=False)
     return rows
+
+def cancel_queued(ex) -> None:
+    "Cancel the runs a process pool has not started; the busy workers finish (or, signalled too, checkpoint and stop)."
+    if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)   # once: a second call waits for nothing
 
 def _blocked_by(j: Job, options: dict, results: dict) -> str | None:
     "Why `j` cannot run (a prerequisite of this grid diverged, failed or was blocked), or None."
