@@ -109,6 +109,7 @@ def _common(q: argparse.ArgumentParser) -> None:
                    help="start from pretrained weights where the model has them (ResNet-18: ImageNet); --no-pretrained: random")
 
 def build_parser() -> argparse.ArgumentParser:
+    "The `gradmix` command's parser: subcommands demo, train, reproduce, prepare and bench."
     p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
     p.add_argument("--version", action="version", version=f"gradmix {gradmix.__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)

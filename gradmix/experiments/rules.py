@@ -27,7 +27,8 @@ RULE_LRS = (0.005, 0.01, 0.03)
 FINE_LRS = (0.005, 0.007, 0.01, 0.014, 0.02, 0.03)
 OWN_PARAMS = {"gradmix": ("normalize", (True, False)), "l2rw": ("normalize", (True, False)),
               "pcgrad": ("reduction", ("sum", "mean")), "gradvac": ("ema", (0.01, 0.1)), "cagrad": ("c", (0.5, 0.2)),
-              "mgda": ("normalize", ("none", "l2")), "cosine_gate": ("variant", ("weighted", "unweighted"))}
+              "mgda": ("normalize", ("none", "l2")), "cosine_gate": ("variant", ("weighted", "unweighted")),
+              "upgrad": ("average", ("sources", "all"))}
 REFERENCE_RULE = ("gradmix", True)                              # (rule, adaptive_lr) every row is paired against
 
 # %% ../../nbs/experiments/10_rules.ipynb #65dcf3c8

@@ -163,27 +163,27 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
 def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
     "Heat maps over (beta, gamma): our test and hyper-validation accuracy at k, and the paper's Table 2 with our settings outlined."
     import matplotlib.pyplot as plt
+    import seaborn as sns
     from matplotlib.patches import Rectangle
+    from gradmix.site import FIG_WIDTH
     s = summary[summary.k == k]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 3.8), gridspec_kw=dict(width_ratios=[1, 1, 1.6]))
-    for a, col, title in ((ax[0], "test_mean", "test"), (ax[1], "hval_mean", "hyper-validation")):
-        pv = s.pivot(index="beta", columns="gamma", values=col)
-        im = a.imshow(pv.values, cmap="viridis", aspect="auto"); fig.colorbar(im, ax=a, shrink=0.8)
-        for i in range(pv.shape[0]):
-            for j in range(pv.shape[1]): a.text(j, i, f"{pv.values[i, j]:.2f}", ha="center", va="center", color="w", fontsize=8)
-        a.set(xticks=range(pv.shape[1]), xticklabels=[f"{g:g}" for g in pv.columns], yticks=range(pv.shape[0]),
-              yticklabels=[f"{b:g}" for b in pv.index], xlabel="γ", ylabel="β", title=f"ours: {title} accuracy % (k={k})")
+    fig, ax = plt.subplot_mosaic([["test", "hval"], ["paper", "paper"]], figsize=(FIG_WIDTH, 5.6),
+                                 height_ratios=[1, 1.3])
+    heat = dict(annot=True, fmt=".2f", cmap="viridis", annot_kws=dict(fontsize=7),
+                cbar_kws=dict(shrink=0.8))
+    fmt = lambda vals: [f"{v:g}" for v in vals]
+    for col, title in (("test", "test"), ("hval", "hyper-validation")):
+        pv = s.pivot(index="beta", columns="gamma", values=f"{col}_mean")
+        sns.heatmap(pv, xticklabels=fmt(pv.columns), yticklabels=fmt(pv.index), ax=ax[col], **heat)
+        ax[col].set(xlabel="γ", ylabel="β", title=f"ours: {title} accuracy % (k={k})")
     bs, gs = sorted({b for b, _ in paper}), sorted({g for _, g in paper})
     pm = [[paper[(b, g)] for g in gs] for b in bs]
-    im = ax[2].imshow(pm, cmap="viridis", aspect="auto"); fig.colorbar(im, ax=ax[2], shrink=0.8)
-    for i, b in enumerate(bs):
-        for j, g in enumerate(gs): ax[2].text(j, i, f"{pm[i][j]:.2f}", ha="center", va="center", color="w", fontsize=7)
+    sns.heatmap(pm, xticklabels=fmt(gs), yticklabels=fmt(bs), ax=ax["paper"], **heat)
     for b, g in zip(s.beta, s.gamma):
-        if (float(b), round(float(g), 1)) in paper:
-            ax[2].add_patch(Rectangle((gs.index(round(float(g), 1)) - 0.5, bs.index(float(b)) - 0.5), 1, 1, fill=False, ec="red", lw=2))
-    ax[2].set(xticks=range(len(gs)), xticklabels=[f"{g:g}" for g in gs], yticks=range(len(bs)), yticklabels=[f"{b:g}" for b in bs],
-              xlabel="γ", ylabel="β", title="paper: test accuracy % (k=3); red: our settings")
-    plt.tight_layout()
+        b, g = float(b), round(float(g), 1)
+        if (b, g) in paper:
+            ax["paper"].add_patch(Rectangle((gs.index(g), bs.index(b)), 1, 1, fill=False, ec="red", lw=2))
+    ax["paper"].set(xlabel="γ", ylabel="β", title="paper: test accuracy % (k=3); red: our settings")
     return fig
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #b9422086
@@ -231,16 +231,18 @@ def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, worker
     return summary, table
 
 def plot_fig4(summary: pd.DataFrame, paper=PAPER_FIG4, ax=None):
-    "Test accuracy against R, one line per k (ours, mean ± s.e.), with the paper's R=3 points."
+    "Test accuracy against R, one line per k (ours, mean ± s.e.), the paper's R=3 points as stars."
     import matplotlib.pyplot as plt
-    ax = ax or plt.subplots(figsize=(6, 4))[1]
+    ax = ax or plt.subplots()[1]
     for i, k in enumerate(sorted(summary.k.unique())):
         s = summary[summary.k == k].sort_values("R"); c = f"C{i}"
-        ax.errorbar(s.R, s["mean"], yerr=s["se"], marker="o", capsize=3, color=c, label=f"k={k} (ours)")
-        for R, v in paper.get(k, {}).items(): ax.plot([R], [v], marker="*", ms=12, color=c, ls="none", label=f"k={k} (paper, R={R})")
+        ax.errorbar(s.R, s["mean"], yerr=s["se"], marker="o", capsize=3, color=c, label=f"k={k}")
+        for R, v in paper.get(k, {}).items(): ax.plot([R], [v], marker="*", ms=12, color=c, ls="")
+    if any(paper.get(k) for k in summary.k.unique()):
+        ax.plot([], [], marker="*", ms=10, color="0.4", ls="none", label="paper (R = 3)")
     ax.set(xlabel="R (models in the ensemble)", ylabel="test accuracy %", xticks=sorted(summary.R.unique()),
-           title="GradMix w/ hard label against R (cf. the paper's Fig. 4)")
-    ax.legend(fontsize=7, ncol=2)
+           title="GradMix w/ hard label against R")
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return ax
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #7977b4c7

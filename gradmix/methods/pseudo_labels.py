@@ -221,12 +221,12 @@ def pseudo_label_report(pl: PseudoLabels, y_true: Tensor) -> dict:
 def plot_confusion(report: dict, classes=None, ax=None, which: str = "hard"):
     "The confusion matrix of the hard labels (or of the soft labels' argmax) of a report, rows = true class."
     import matplotlib.pyplot as plt
-    m = torch.tensor(report[which]["confusion"]); C = len(m); classes = list(classes or range(C))
+    import seaborn as sns
+    m = report[which]["confusion"]; classes = list(classes or range(len(m)))
     ax = ax or plt.subplots(figsize=(3.4, 3))[1]
-    ax.imshow(m, cmap="Blues")
-    for i in range(C):
-        for j in range(C): ax.text(j, i, int(m[i, j]), ha="center", va="center", fontsize=7, color="white" if m[i, j] > m.max() / 2 else "black")
-    ax.set(xticks=range(C), yticks=range(C), xticklabels=classes, yticklabels=classes, xlabel=f"{which} pseudo-label", ylabel="true class")
+    sns.heatmap(m, annot=True, fmt="d", cmap="Blues", cbar=False, xticklabels=classes,
+                yticklabels=classes, annot_kws=dict(fontsize=7), ax=ax)
+    ax.set(xlabel=f"{which} pseudo-label", ylabel="true class")
     h, pct = report["hard"], lambda v: "n/a" if v is None or v != v else f"{100 * v:.1f}%"    # None/NaN: no image labelled
     ax.set_title(f"hard: {h['n']} images, {pct(h['coverage'])} of U, precision {pct(h['precision'])}" if which == "hard"
                  else f"soft argmax: accuracy {pct(report['soft']['argmax_acc'])}", fontsize=8)

@@ -18,7 +18,7 @@ __all__ = ['ETA_MODES', 'adaptive_eta', 'StepInfo', 'GradMix']
 
 # %% ../../nbs/optim/01_mixer.ipynb #57138a83
 def adaptive_eta(rho: Tensor | float, beta: float = 10.0, gamma: float = 0.6) -> Tensor:
-    "Eq. (9): the learning-rate multiplier 1/(1+exp(-(beta*rho - gamma)))."
+    "Eq. (9): the learning-rate multiplier `eta = 1 / (1 + exp(-(beta * rho - gamma)))`, in (0, 1)."
     rho = torch.as_tensor(rho)
     return torch.sigmoid(beta * (rho if rho.is_floating_point() else rho.float()) - gamma)
 

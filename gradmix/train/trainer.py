@@ -258,10 +258,14 @@ def add_optimizer(self, name: str, optimizer: torch.optim.Optimizer, scheduler=N
     return optimizer
 
 @patch_to(Trainer, as_prop=True)
-def model(self) -> nn.Module: return self.modules["model"]
+def model(self) -> nn.Module:
+    "The network being trained (`modules['model']`)."
+    return self.modules["model"]
 
 @patch_to(Trainer, as_prop=True)
-def optimizer(self) -> torch.optim.Optimizer: return self.optimizers["main"]
+def optimizer(self) -> torch.optim.Optimizer:
+    "The main optimizer (`optimizers['main']`)."
+    return self.optimizers["main"]
 
 @patch_to(Trainer)
 def make_optimizer(self, lr: float, momentum: float | None = None, model: MultiHeadNet | None = None) -> torch.optim.Optimizer:
@@ -287,7 +291,9 @@ def u_batch(self, step: int) -> torch.Tensor:
     return self.u_stream.batch(step)
 
 @patch_to(Trainer, as_prop=True)
-def total_steps(self) -> int: return self.method.total_steps(self.budget)
+def total_steps(self) -> int:
+    "How many steps the run trains: the budget's, as the method counts them."
+    return self.method.total_steps(self.budget)
 
 @patch_to(Trainer)
 def use_task(self, task: Task) -> None:
@@ -332,6 +338,7 @@ _START_OVER = "use --no-resume (resume=False) to start over, or another --out"
 
 @patch_to(Trainer)
 def state_dict(self) -> dict:
+    "What a checkpoint holds: step, modules, optimizers, method, best state, logs, RNG, identity."
     return dict(step=self.step_n, modules={n: m.state_dict() for n, m in self.modules.items()},
                 optimizers={n: o.state_dict() for n, o in self.optimizers.items()},
                 schedulers={n: s.state_dict() for n, s in self.schedulers.items()},
@@ -349,6 +356,7 @@ def _differences(a: dict, b: dict) -> list[str]:
 
 @patch_to(Trainer)
 def load_state_dict(self, ck: dict) -> None:
+    "Resume from checkpoint `ck`, once it is known to be this run's (else a `ConfigError`)."
     diff = _differences(ck.get("identity", {}), self._identity())
     if diff: raise ConfigError(f"the checkpoint in {self.out} belongs to another run ({'; '.join(diff)}); {_START_OVER}")
     self.method.load_state_dict(ck["method"])   # may rebuild optimizers (phase changes)
@@ -361,7 +369,9 @@ def load_state_dict(self, ck: dict) -> None:
     if ck.get("cuda_rng") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck["cuda_rng"])
 
 @patch_to(Trainer, as_prop=True)
-def ckpt_path(self) -> Path | None: return self.out / "checkpoint.pt" if self.out else None
+def ckpt_path(self) -> Path | None:
+    "The run's checkpoint file, `out/checkpoint.pt`; None for a run that writes no files."
+    return self.out / "checkpoint.pt" if self.out else None
 
 @patch_to(Trainer)
 def read_checkpoint(self) -> dict:
@@ -373,6 +383,7 @@ def read_checkpoint(self) -> dict:
 
 @patch_to(Trainer)
 def save_checkpoint(self) -> None:
+    "Flush the step logs and write the checkpoint to `out`, atomically (no-op without `out`)."
     self._flush_logs()
     if self.out: self.out.mkdir(parents=True, exist_ok=True); _atomic_torch_save(self.state_dict(), self.ckpt_path)
 
