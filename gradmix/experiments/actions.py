@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..core import GradmixError, read_results_json
 from ..models.nets import MODELS
-from ..train.budgets import BUDGETS, Budget
+from ..train.budgets import BUDGETS, get_budget
 from ..train.trainer import METHODS, RunConfig, describe_machine
 from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
@@ -40,16 +40,6 @@ TABLE3_DATA = {"target_only": "V", "source_only": "S1, S2", "finetune": "S1, S2,
                "gradmix_mixmatch": "S1, S2, V, U"}
 TABLE3_LABELS = METHOD_LABELS | {"energynet": "EnergyNet", "mdda": "MDDA", "dctn": "DCTN", "gradmix_hard": "GradMix w/ hard label",
                                  "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch"}
-
-# %% ../../nbs/experiments/05_actions.ipynb #e414efa2
-for _b in [
-    Budget("actions-paper", steps=10_000, batch_size=64, eval_every=250, ckpt_every=1000, finetune_steps=1000, seeds=(0, 1),
-           lr=0.001, finetune_lr=5e-5, momentum=0.9, max_v_batch=128, n_hval=505, pretrained=True),
-    Budget("actions-cpu", steps=500, batch_size=16, eval_every=50, ckpt_every=250, finetune_steps=100, seeds=(0, 1),
-           lr=0.01, finetune_lr=0.001, max_v_batch=32, n_hval=20, pretrained=False),
-    Budget("actions-smoke", steps=4, batch_size=4, eval_every=2, ckpt_every=4, finetune_steps=2, seeds=(0,),
-           lr=0.01, finetune_lr=0.001, max_v_batch=8, n_hval=3, pretrained=False),
-]: BUDGETS.register(_b.name, _b)
 
 # %% ../../nbs/experiments/05_actions.ipynb #0b578579
 def table3_rows(rows: pd.DataFrame, out) -> pd.DataFrame:

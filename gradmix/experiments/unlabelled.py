@@ -14,7 +14,7 @@ from .grid import (METHOD_LABELS, PAPER_KS, PAPER_TABLE1, job, job_config, in_wa
 from ..core import read_results_json
 from .tables import REPRODUCERS, write_table
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
-from ..train.budgets import BUDGETS, get_budget
+from ..train.budgets import get_budget
 from ..train.trainer import METHODS, RunConfig, describe_machine, get_method, json_safe
 
 # %% auto #0
@@ -244,6 +244,3 @@ def plot_fig4(summary: pd.DataFrame, paper=PAPER_FIG4, ax=None):
            title="GradMix w/ hard label against R")
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return ax
-
-# %% ../../nbs/experiments/04_unlabelled.ipynb #7977b4c7
-BUDGETS.register("cpu-unlabelled", get_budget("cpu").replace(name="cpu-unlabelled", seeds=(0, 1), max_v_batch=32))

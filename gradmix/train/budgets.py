@@ -51,7 +51,7 @@ class Budget:
         if bad: raise ConfigError(f"unknown budget field(s) {sorted(bad)}")
         return dataclasses.replace(self, **kw)
 
-BUDGETS = Registry("budget", builtins=["gradmix.experiments"])   # experiments may register budgets of their own
+BUDGETS = Registry("budget")   # every built-in budget is here (the actions and unlabelled pages explain theirs)
 for _b in [
     Budget("paper"),
     Budget("cpu", width=16, steps=2000, batch_size=32, eval_every=100, ckpt_every=500,
@@ -60,7 +60,14 @@ for _b in [
                    finetune_steps=200, seeds=(0,), n_hval=500, lr=0.01, finetune_lr=0.001),
     Budget("smoke", width=4, steps=20, batch_size=16, eval_every=10, ckpt_every=10,
                     finetune_steps=10, seeds=(0,), n_hval=200, lr=0.01, finetune_lr=0.001),
+    Budget("actions-paper", steps=10_000, batch_size=64, eval_every=250, ckpt_every=1000, finetune_steps=1000, seeds=(0, 1),
+           lr=0.001, finetune_lr=5e-5, momentum=0.9, max_v_batch=128, n_hval=505, pretrained=True),
+    Budget("actions-cpu", steps=500, batch_size=16, eval_every=50, ckpt_every=250, finetune_steps=100, seeds=(0, 1),
+           lr=0.01, finetune_lr=0.001, max_v_batch=32, n_hval=20, pretrained=False),
+    Budget("actions-smoke", steps=4, batch_size=4, eval_every=2, ckpt_every=4, finetune_steps=2, seeds=(0,),
+           lr=0.01, finetune_lr=0.001, max_v_batch=8, n_hval=3, pretrained=False),
 ]: BUDGETS.register(_b.name, _b)
+BUDGETS.register("cpu-unlabelled", BUDGETS["cpu"].replace(name="cpu-unlabelled", seeds=(0, 1), max_v_batch=32))
 
 def get_budget(budget: str | Budget, **overrides) -> Budget:
     "A budget by name (or as is), with optional field overrides."
