@@ -107,8 +107,9 @@ def reproduce_table1_tuning(base: RunConfig, out="runs/table1-tuning", ks=None, 
     run = lambda jobs, cfg, folder: run_grid(jobs, cfg, folder, workers, progress, executor, executor_opts, vectorise)
     parts = tuning_stage(methods, ks, seeds, backbone_lr, backbones, base, out, run)
     chosen = choose_backbone(tuning_summary(pd.concat(parts, ignore_index=True)), backbone_lr, methods)
-    for lr in [lr for lr in lr_order(lrs, backbone_lr) if lr != backbone_lr and chosen]:
-        parts += tuning_stage(methods, ks, seeds, lr, [chosen], base, out, run)
+    if chosen:                                                   # else the lr stage waits for the next call
+        for lr in [lr for lr in lr_order(lrs, backbone_lr) if lr != backbone_lr]:
+            parts += tuning_stage(methods, ks, seeds, lr, [chosen], base, out, run)
     rows = pd.concat(parts, ignore_index=True); rows.to_csv(out / "runs.csv", index=False)
     summary = tuning_summary(rows); summary.to_csv(out / "summary.csv", index=False)
     picks, chosen = tuning_choices(rows, backbone_lr); picks.to_csv(out / "choices.csv", index=False)

@@ -17,7 +17,8 @@ from .tables import REPRODUCERS
 # %% auto #0
 __all__ = ['RULE_TASKS', 'HARMFUL', 'BENCH_RULES', 'RULE_LRS', 'FINE_LRS', 'OWN_PARAMS', 'REFERENCE_RULE', 'rule_trials',
            'rule_label', 'rule_job', 'bench_plan', 'tuning_jobs', 'rule_rows', 'choose_trials', 'source_share',
-           'rule_table', 'cell_ranks', 'average_ranks', 'with_source_share', 'run_rule_jobs', 'reproduce_rules']
+           'finished_rows', 'rule_table', 'cell_ranks', 'average_ranks', 'with_source_share', 'run_rule_jobs',
+           'reproduce_rules']
 
 # %% ../../nbs/experiments/10_rules.ipynb #cb1f0511
 RULE_TASKS = ("digits", "printed", "digits-harmful")
@@ -90,10 +91,14 @@ def source_share(steps: pd.DataFrame, source: int) -> dict:
     return dict(weight=float(np.nanmean(w[..., source])), share=float(np.nanmean(share)))
 
 # %% ../../nbs/experiments/10_rules.ipynb #053d3671
+def finished_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    "The finished runs with their test accuracy in % (`test`) and their row name (`row`)."
+    return runs[runs.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float), row=lambda d: [
+        rule_label(x, a) for x, a in zip(d.rule, d.adaptive)])
+
 def rule_table(runs: pd.DataFrame, reference=REFERENCE_RULE) -> pd.DataFrame:
     "Per task, k and row: test % mean, s.e., n, and the paired difference against `reference` (mean, s.e., n)."
-    r = runs[runs.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float), row=lambda d: [
-        rule_label(x, a) for x, a in zip(d.rule, d.adaptive)])
+    r = finished_rows(runs)
     ref = r[(r.rule == reference[0]) & (r.adaptive == reference[1])].set_index(["task", "k", "seed"]).test
     out = []
     for (t, k, row), g in r.groupby(["task", "k", "row"], sort=False):
@@ -109,8 +114,7 @@ def cell_ranks(means: pd.DataFrame) -> pd.Series:
 
 def average_ranks(runs: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     "Average rank per row over (task, k) cells, with a 95% paired-bootstrap interval over seeds."
-    r = runs[runs.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float), row=lambda d: [
-        rule_label(x, a) for x, a in zip(d.rule, d.adaptive)])
+    r = finished_rows(runs)
     cube = r.pivot_table(index="row", columns=["task", "k", "seed"], values="test")
     cells = cube.T.groupby(level=["task", "k"])
     full = cell_ranks(cells.mean().T)

@@ -14,8 +14,7 @@ from ..train.trainer import Method, register_method
 from ..weighting.base import RHO_AGGS, RULES
 
 # %% auto #0
-__all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'gradmix_step', 'degenerate_log', 'GradMixMethod',
-           'GradMixNoAdaLR', 'GradMixSGD']
+__all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'gradmix_step', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
 
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2046
 GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS), adaptive_lr=True,
@@ -48,10 +47,6 @@ def gradmix_step(gm: GradMix, model, batches, v: tuple, v_head: str, fused: bool
     return gm.step(losses, val_loss), [l.detach() for l in losses], val_loss.detach()
 
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2047
-def degenerate_log(fallback) -> dict:
-    "`n_degenerate`: how many layers this step had degenerate weights (fallback or none, per the rule's `degenerate`)."
-    return {} if fallback is None else dict(n_degenerate=fallback.sum())
-
 @register_method("gradmix")
 class GradMixMethod(Method):
     "GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive learning rate."
@@ -76,9 +71,7 @@ class GradMixMethod(Method):
 
     def step(self, tr, step):
         info, losses, val_loss = gradmix_step(self.gm, tr.model, tr.source_batches(step), tr.v_batch(step), tr.head, self.fused)
-        log = dict(loss=torch.stack(losses).sum(), val_loss=val_loss, rho=info.rho, eta=info.eta, w=info.weights, cos=info.cos)
-        if info.val_weights is not None: log["wv"] = info.val_weights
-        return log | degenerate_log(info.fallback)
+        return dict(loss=torch.stack(losses).sum(), val_loss=val_loss) | info.log()
 
     def state_dict(self): return dict(mixer=self.gm.state_dict())
     def load_state_dict(self, state): self.gm.load_state_dict(state.get("mixer", {}))

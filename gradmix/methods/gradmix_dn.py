@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .gradmix import GRADMIX_DEFAULTS, GradMixMethod, degenerate_log
+from .gradmix import GRADMIX_DEFAULTS, GradMixMethod
 from .mdda import add_domain_norm, domain_segments
 from ..train.trainer import register_method
 
@@ -43,10 +43,7 @@ class GradMixDomainNorm(GradMixMethod):
         (xv, yv), xu = tr.v_batch(step), tr.u_batch(step)
         val_loss = self.v_loss(tr, xv, yv, xu)
         info = self.gm.step(losses, val_loss)
-        log = dict(loss=torch.stack([l.detach() for l in losses]).sum(), val_loss=val_loss.detach(), rho=info.rho,
-                   eta=info.eta, w=info.weights, cos=info.cos)
-        if info.val_weights is not None: log["wv"] = info.val_weights
-        return log | degenerate_log(info.fallback)
+        return dict(loss=torch.stack([l.detach() for l in losses]).sum(), val_loss=val_loss.detach()) | info.log()
 
     def predict(self, tr, x):
         "Target logits, normalised with the target's running statistics."

@@ -16,7 +16,7 @@ from ..core import ConfigError, GradmixError, Option, Registry, read_results_jso
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task
 from ..models.nets import MODELS
-from .gradmix import GRADMIX_DEFAULTS, GradMixMethod, degenerate_log, gradmix_step
+from .gradmix import GRADMIX_DEFAULTS, GradMixMethod, gradmix_step
 from ..train.budgets import Budget
 from ..train.trainer import Trainer, register_method
 
@@ -355,10 +355,9 @@ class GradMixPseudo(GradMixMethod):
                 info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss)
                 losses = [l.detach() for l in losses]
         finally: self._extra = None
-        out = dict(loss=torch.stack(losses).sum(), val_loss=val_loss.detach(), rho=info.rho, eta=info.eta, w=info.weights, cos=info.cos)
+        out = dict(loss=torch.stack(losses).sum(), val_loss=val_loss.detach())
         if self.su is not None: out["su_loss"] = losses[self.su]
-        if info.val_weights is not None: out["wv"] = info.val_weights
-        return out | degenerate_log(info.fallback) | log
+        return out | info.log() | log
 
     _extra = None
     def extra_grads(self, loss: Tensor) -> list: raise NotImplementedError   # see GradMixSSL

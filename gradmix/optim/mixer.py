@@ -36,6 +36,12 @@ class StepInfo:
     fallback: Tensor | None
     val_weights: Tensor | None = None
 
+    def log(self) -> dict:
+        "What every GradMix step logs: rho, eta, weights `w`, cosines `cos`, V's weights `wv` and `n_degenerate` when present."
+        return (dict(rho=self.rho, eta=self.eta, w=self.weights, cos=self.cos)
+                | ({} if self.val_weights is None else dict(wv=self.val_weights))
+                | ({} if self.fallback is None else dict(n_degenerate=self.fallback.sum())))
+
 def _parse_groups(shared_groups) -> tuple[list[str], list[list[Tensor]]]:
     names, groups = [], []
     for i, g in enumerate(shared_groups):

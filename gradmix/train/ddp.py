@@ -100,10 +100,7 @@ class ShardedStep:
         heads = [(p, g) for hp, gs in zip(hps[:k], per[:k]) for p, g in zip(hp, gs[len(shared):])]
         val_heads = list(zip(hps[k], per[k][len(shared):]))
         info = gm.step_from_grads([by_group(gs[:len(shared)]) for gs in per[:k]], by_group(per[k][:len(shared)]), heads, val_heads)
-        log = dict(loss=loss_all[:k].sum(), val_loss=loss_all[k], rho=info.rho, eta=info.eta, w=info.weights, cos=info.cos,
-                   **({} if info.fallback is None else dict(n_degenerate=info.fallback.sum())))   # as degenerate_log
-        if info.val_weights is not None: log["wv"] = info.val_weights
-        return log
+        return dict(loss=loss_all[:k].sum(), val_loss=loss_all[k]) | info.log()
 
     def _plain_update(self, tr, loss: torch.Tensor, parts: torch.Tensor) -> dict:
         "All-reduce the gradients of this shard's `loss` (and the per-part losses), then the optimizer's step."

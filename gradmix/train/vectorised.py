@@ -461,7 +461,7 @@ def _gradmix_step(self, step: int) -> list[dict]:
     self._sgd(heads, self.lr_hd, self.mom_hd)
     loss = torch.stack(losses[:k]).sum(0)
     logs = [dict(loss=loss[j], val_loss=losses[k][j], rho=rho[j], eta=eta[j], w=W[j], cos=cos[j]) for j in range(M)]
-    if co.fallback is not None:                          # as the per-run step logs it (degenerate_log)
+    if co.fallback is not None:                          # as the per-run step logs it (StepInfo.log)
         for j, n in enumerate(co.fallback.view(M, L).sum(1)): logs[j]["n_degenerate"] = n
     if Wv is not None:
         for j, d in enumerate(logs): d["wv"] = Wv[j]
