@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=None, help="run folder (default runs/<task>/<method>/k<k>/seed<seed>)")
     t.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint in --out and start over")
     t.add_argument("--download", action="store_true", help="download MNIST/SVHN with torchvision (needs internet)")
+    t.add_argument("--data-parallel", action="store_true",
+                   help="one run over the processes torchrun starts: torchrun --nproc_per_node N -m gradmix.cli train --data-parallel ...")
     _common(t)
 
     r = sub.add_parser("reproduce", help="rerun a table of the paper")
@@ -211,6 +213,11 @@ def report_unfinished(meta: dict, file=None) -> int:
     blocked_by_failure = any("diverged" not in (d.get("error") or "") for d in meta.get("blocked", []))
     return 1 if meta.get("failed") or blocked_by_failure else 3 if meta.get("diverged") or meta.get("blocked") else 0
 
+def _train_data_parallel(cfg: RunConfig) -> dict | None:
+    "One run data-parallel over torchrun's processes (the engine is imported only here: it needs torch.distributed)."
+    from gradmix.engines.ddp import ddp_launch
+    return ddp_launch(cfg)
+
 def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
@@ -229,7 +236,8 @@ def _dispatch(a) -> int:
         cfg = cfg.replace(out=cfg.out or f"runs/{a.task}/{a.method}/k{a.k}/seed{a.seed}")
         check_out_dir(cfg.out)
         t0 = time.time()
-        res = run(cfg)
+        res = _train_data_parallel(cfg) if a.data_parallel else run(cfg)
+        if res is None: return 0                                   # a data-parallel process other than 0: it reports nothing
         was = " (already finished: its recorded results)" if res.get("already_finished") else ""
         print(f"{a.method} on {a.task} (k={a.k}, seed={a.seed}, budget {a.budget}){was}: test accuracy "
               f"{100 * res['test_acc']:.2f}% on {res['n_test']} images (best hyper-validation step {res['best_step']}); "
@@ -273,3 +281,5 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("gradmix: interrupted; run the same command again to resume from the last checkpoint", file=sys.stderr)
         return 130
+
+if __name__ == "__main__" and sys.argv[0].endswith("cli.py"): sys.exit(main())   # python -m gradmix.cli (torchrun)

@@ -15,13 +15,14 @@ from fastprogress.fastprogress import progress_bar
 
 from ..core import ConfigError, DivergedError, GradmixError, Registry, note, read_results_json
 from ..train.trainer import METHODS, RunConfig, Trainer, get_method
+from ..engines.vectorised import group_key, near_equal_chunks, run_group, vectorise_unsupported
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
-           'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'summarize',
-           'markdown_table', 'unfinished_runs']
+           'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups',
+           'train_groups', 'run_grid_vectorised', 'summarize', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
@@ -253,7 +254,6 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for w in waves for j in w}
     check_existing_runs(cfgs.values())
     if vectorise:   # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int); they are finished below
-        from gradmix.train.vectorised import train_groups
         train_groups(jobs, base, out, workers, progress, executor, executor_opts, max_models=None if vectorise is True else int(vectorise))
     if executor == "local": workers = local_workers(workers, len(cfgs))
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget()) for k, c in cfgs.items()}
@@ -310,6 +310,43 @@ def expand_source_only(df: pd.DataFrame, ks) -> pd.DataFrame:
     one = df.method.map(lambda m: not METHODS[m].uses_k)
     rep = pd.concat([df[one].assign(k=k) for k in ks]) if one.any() else df[one]
     return pd.concat([df[~one], rep], ignore_index=True)
+
+# %% ../../nbs/experiments/01_grid.ipynb #9030ccf4
+def plan_groups(configs: list[RunConfig], max_models: int | None = None) -> list[list[int]]:
+    "Indices of the runs of `configs` that train in vectorised groups (compatible, no prerequisites, at most `max_models` a group, two or more)."
+    by: dict = {}
+    for i, c in enumerate(configs):
+        if vectorise_unsupported(c) is None and not METHODS[c.method].prerequisites(c.options):
+            by.setdefault(group_key(c), []).append(i)
+    return [ch for idx in by.values() for ch in near_equal_chunks(idx, max_models) if len(ch) > 1]
+
+def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True, executor: str = "local",
+                 executor_opts: dict | None = None, max_models: int | None = None) -> None:
+    "Train the unfinished compatible runs of a grid's `jobs` as vectorised groups, one executor job per group (`run_grid(..., vectorise=True)` calls it first)."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    waves = in_waves(jobs, base.options)
+    check_options({j.method for w in waves for j in w}, base.options)
+    b = base.replace(threads=base.threads or 1)   # as run_grid does: a run's numbers must not depend on how many workers a grid has
+    todo = [c for c in (job_config(j, b, out) for w in waves for j in w) if not run_finished(c)]
+    groups = plan_groups(todo, max_models)
+    if groups:
+        ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
+        try:
+            futures = [(g, ex.submit(run_group, [todo[i] for i in g])) for g in groups]
+            for g, f in futures:
+                c = todo[g[0]]
+                try:
+                    res = f.result()
+                    if progress: print(f"vectorised {c.method} k={c.k}, {len(g)} runs: " + ", ".join(
+                        f"{100 * r['test_acc']:.2f}%" if r and r.get("status") == "finished" else str(r and r.get("status")) for r in res))
+                except Exception as e:
+                    print(f"a vectorised group of {len(g)} {c.method} runs (k={c.k}) failed ({type(e).__name__}: {e}); they run one by one")
+        finally: ex.shutdown(wait=True)
+
+def run_grid_vectorised(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True, executor: str = "local",
+                        executor_opts: dict | None = None, max_models: int | None = None):
+    "`run_grid` with the compatible runs trained first as vectorised groups, one executor job per group; the rest (and the runs of a failed group) run one by one."
+    return run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise=max_models or True)
 
 # %% ../../nbs/experiments/01_grid.ipynb #17cc47bd
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import torch
 from ..core import ConfigError, default_device
 from ..train.budgets import get_budget
 from ..train.trainer import RunConfig, Trainer, get_method
-from ..train.vectorised import build_group
+from ..engines.vectorised import build_group
 
 # %% auto #0
 __all__ = ['bench_vectorised', 'main']
