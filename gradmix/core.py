@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GradmixError', 'DataMissingError', 'DataCorruptError', 'TaskError', 'ConfigError', 'DivergedError',
+__all__ = ['GradmixError', 'DataMissingError', 'DataCorruptError', 'TaskError', 'ConfigError', 'DivergedError', 'optional_module',
            'read_results_json', 'set_seed', 'torch_generator', 'default_device', 'Registry', 'Option', 'option_default',
            'resolve_options', 'parse_option', 'note']
 
@@ -33,6 +33,12 @@ class ConfigError(GradmixError, ValueError):
 
 class DivergedError(GradmixError, ArithmeticError):
     "A run's loss or parameters became non-finite: it stopped, and its results say so."
+
+# %% ../nbs/00_core.ipynb #28ddd8a7
+def optional_module(name: str, extra: str, purpose: str):
+    "Import module `name` of an optional extra, or raise a `ConfigError` naming the extra that installs it."
+    try: return importlib.import_module(name)
+    except ImportError: raise ConfigError(f"{purpose} needs the package {name.split('.')[0]!r}: pip install 'gradmix[{extra}]'") from None
 
 # %% ../nbs/00_core.ipynb #796f8545
 def read_results_json(path) -> dict:

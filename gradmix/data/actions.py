@@ -11,7 +11,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..core import ConfigError, DataMissingError, GradmixError
+from ..core import ConfigError, DataMissingError, GradmixError, optional_module
 from .images import PREPARERS
 
 # %% auto #0
@@ -249,7 +249,7 @@ def _colour(c: int, n: int) -> np.ndarray:
 
 def write_avi(path, frames: np.ndarray, fps: int = 8) -> None:
     "Write uint8 RGB `frames` (T,H,W,3; H and W even) as an MPEG-4 .avi with PyAV."
-    import av
+    av = optional_module("av", "video", "writing the generated action videos")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as out:
         s = out.add_stream("mpeg4", rate=fps); s.height, s.width = frames.shape[1:3]; s.pix_fmt = "yuv420p"; s.bit_rate = 2_000_000

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from fastprogress.fastprogress import progress_bar
 
-from ..core import ConfigError, DataMissingError, TaskError, torch_generator
+from ..core import ConfigError, DataMissingError, TaskError, optional_module, torch_generator
 from .actions import (
     BU101_DIR, FRAMES_DIR, MPII_DIR, MPII_MAT, SOURCES_OF, UCF101_VIDEOS, DataFormatError, UCF101Lists,
     load_bu101, load_mpii, load_ucf101_lists, missing_error, ucf101_list_files)
@@ -37,7 +37,7 @@ def resize_short(img, size: int):
 
 def decode_frames(path, fps: float = 1.0, size: int = 224) -> list:
     "PIL frames of the video `path`: the first frame at or after every 1/`fps` s, short side resized to `size`."
-    import av
+    av = optional_module("av", "video", "decoding videos")
     out, j = [], 0
     try:
         with av.open(str(path)) as c:
@@ -82,7 +82,7 @@ def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, qua
         if diff: raise ConfigError(f"{out.resolve()} holds frames prepared with {', '.join(diff)}; rerun with the same "
                                    "options to resume, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    import av
+    av = optional_module("av", "video", "decoding videos")
     meta.write_text(json.dumps(params | dict(decoder=f"PyAV {av.__version__}", videos=str((root / UCF101_VIDEOS).resolve())), indent=1))
     for p in out.glob("*/*.part"): shutil.rmtree(p)                    # left by an interrupted run
     videos = lists.train + lists.test

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, time
 from pathlib import Path
 import pandas as pd
-from ..core import ConfigError
+from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
 from .grid import METHOD_LABELS, Job, _unique, job, run_grid, unfinished_runs
 from .tables import REPRODUCERS
@@ -15,8 +15,8 @@ from .tables import REPRODUCERS
 # %% auto #0
 __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'TABLE1_ROWS', 'MDDA_STUDY', 'lr_budget', 'tuning_jobs', 'lr_order',
            'tuning_summary', 'choose_backbone', 'tuning_choices', 'tuning_markdown', 'tuning_stage',
-           'reproduce_table1_tuning', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
-           'paired_vs', 'reproduce_table1', 'run_mdda_study']
+           'reproduce_table1_tuning', 'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label',
+           'table1_jobs', 'paired_vs', 'reproduce_table1', 'run_mdda_study']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 LRS = (0.005, 0.01, 0.03)   # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -120,6 +120,14 @@ def reproduce_table1_tuning(base: RunConfig, out="runs/table1-tuning", ks=None, 
                 machine=describe_machine(base.device), torch_threads=base.threads or 1, **unfinished_runs(rows))
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
+
+def tuning_rows(tuning: Path) -> pd.DataFrame:
+    "Every run under a tuning folder, from its results.json (whichever stage made it): backbone, method, lr, k, seed, status, accuracies."
+    rows = [read_results_json(p) for p in sorted(Path(tuning).glob("*/*/*/k*/seed*/results.json"))]
+    return pd.DataFrame([dict(backbone=r["config"]["model"], method=r["method"], lr=r["budget_cfg"]["lr"], k=r["k"],
+                              seed=r["seed"], status=r.get("status"), best_hval_acc=r.get("best_hval_acc"),
+                              test_acc=r.get("test_acc")) for r in rows],
+                        columns=["backbone", "method", "lr", "k", "seed", "status", "best_hval_acc", "test_acc"])
 
 # %% ../../nbs/experiments/09_protocol.ipynb #aefc2567
 TABLE1_ROWS = TUNED_METHODS + ("gradmix_dn", "gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
