@@ -18,7 +18,8 @@ from ..models.nets import MultiHeadNet
 from ..train.trainer import METHODS, Method, RunConfig, Trainer, get_method
 from ..methods.baselines import SourceOnly, TargetOnly
 from ..methods.gradmix import GradMixMethod
-from ..weighting.base import coef_cos
+from ..optim.mixer import adaptive_eta
+from ..weighting.base import combine, gram_stats, mix
 
 # %% auto #0
 __all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'GRADMIX_AS_VECTORISED', 'ReplayDropout', 'draw_masks', 'vectorise_model_unsupported',
@@ -417,7 +418,7 @@ def _target_step(self, step: int) -> list[dict]:
 def _gradmix_step(self, step: int) -> list[dict]:
     "GradMix (eqs. 6-10) for every run: per-part gradients, per-run Gram statistics, the rule on all runs' layers, eta, SGD."
     parts = self._batches(step, v=True)
-    k, M, L = len(parts) - 1, self.net.M, len(self.groups)
+    k, M = len(parts) - 1, self.net.M
     if self.fused:                                       # the separate run draws one noise tensor for all parts together
         full, masks, off = self._draw([parts])[0], [], 0
         for X, _, _ in parts: masks.append([mk[:, off:off + X.shape[1]] for mk in full]); off += X.shape[1]
@@ -433,38 +434,20 @@ def _gradmix_step(self, step: int) -> list[dict]:
         if i < k: src.append(g)
         else: val = g
         losses.append(loss.detach())
-    G = []
-    for names in self.groups:                            # per-run Gram statistics of [g_1 .. g_k, g_V], as gram_stats
-        acc = None
-        for n in names:
-            A = torch.stack([s[n].reshape(M, -1) for s in src] + [val[n].reshape(M, -1)], 1).to(self.acc_dtype)
-            P = A @ A.transpose(1, 2); acc = P if acc is None else acc + P
-        G.append(acc)
-    G = torch.stack(G, 1).to(torch.float64).reshape(M * L, k + 1, k + 1)
-    K, b, c = G[:, :k, :k], G[:, :k, k], G[:, k, k]
-    co = self.rule(K, b, c)                              # every run's every layer at once
-    cos = coef_cos(co, K, b, c).view(M, L)
-    rho = cos.mean(1) if self.rho_agg == "mean" else cos.sum(1)
-    eta = torch.where(self.adaptive, torch.sigmoid(self.beta * rho - self.gamma), torch.ones_like(rho))
-    W, Wv = co.src.reshape(M, L, k), None if co.val is None else co.val.reshape(M, L)
-    mixed, cast = {}, {}
-    for l, names in enumerate(self.groups):              # sum_i w_i g_i (+ w_V g_V), as combine forms it
-        for n in names:
-            dt, shp = src[0][n].dtype, (M,) + (1,) * (src[0][n].dim() - 1)
-            if dt not in cast: cast[dt] = (W.to(dt), None if Wv is None else Wv.to(dt))
-            w, wv = cast[dt]
-            acc = src[0][n] * w[:, l, 0].view(shp)
-            for i in range(1, k): acc.add_(src[i][n] * w[:, l, i].view(shp))
-            if wv is not None: acc.add_(val[n] * wv[:, l].view(shp))
-            mixed[n] = acc
-    self._sgd(mixed, self.lr_sh * eta, self.mom_sh)
+    by_group = lambda g: [[g[n] for n in names] for names in self.groups]       # the layout the separate run mixes
+    src_g, val_g = [by_group(s) for s in src], by_group(val)
+    res = mix(self.rule, *gram_stats(src_g, val_g, self.acc_dtype, runs=True), rho_agg=self.rho_agg)   # the separate run's functions
+    rho, cos, co = res.rho, res.cos, res.coefs
+    eta = torch.where(self.adaptive, adaptive_eta(rho, self.beta, self.gamma), torch.ones_like(rho))
+    mixed = combine(src_g, co, val_g, runs=True)
+    self._sgd({n: g for names, gs in zip(self.groups, mixed) for n, g in zip(names, gs)}, self.lr_sh * eta, self.mom_sh)
     self._sgd(heads, self.lr_hd, self.mom_hd)
     loss = torch.stack(losses[:k]).sum(0)
-    logs = [dict(loss=loss[j], val_loss=losses[k][j], rho=rho[j], eta=eta[j], w=W[j], cos=cos[j]) for j in range(M)]
+    logs = [dict(loss=loss[j], val_loss=losses[k][j], rho=rho[j], eta=eta[j], w=co.src[j], cos=cos[j]) for j in range(M)]
     if co.fallback is not None:                          # as the per-run step logs it (StepInfo.log)
-        for j, n in enumerate(co.fallback.view(M, L).sum(1)): logs[j]["n_degenerate"] = n
-    if Wv is not None:
-        for j, d in enumerate(logs): d["wv"] = Wv[j]
+        for j, n in enumerate(co.fallback.sum(1)): logs[j]["n_degenerate"] = n
+    if co.val is not None:
+        for j, d in enumerate(logs): d["wv"] = co.val[j]
     return logs
 
 # %% ../../nbs/engines/01_vectorised.ipynb #184f6a97

@@ -21,8 +21,10 @@ def _as_list(g) -> list[Tensor]:
 
 def gram_stats(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]],
                val_grads: Sequence[Tensor | Sequence[Tensor]],
-               acc_dtype=torch.float64, out_dtype=torch.float64) -> tuple[Tensor, Tensor, Tensor]:
+               acc_dtype=torch.float64, out_dtype=torch.float64, runs: bool = False) -> tuple[Tensor, Tensor, Tensor]:
     "`K` (L,k,k), `b` (L,k), `c` (L,): Gram matrix of the source gradients, their dots with g_V, |g_V|^2, per group."
+    # runs=True: every gradient has a leading run axis (M, ...), and so do the statistics (M, L, ...): many runs at once
+    lead = 1 if runs else 0
     k, L = len(source_grads), len(val_grads)
     if k == 0: raise ConfigError("gram_stats needs at least one source gradient")
     if any(len(s) != L for s in source_grads):
@@ -33,14 +35,14 @@ def gram_stats(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]],
         vs = _as_list(val_grads[l]); ss = [_as_list(s[l]) for s in source_grads]
         M = None
         for j, v in enumerate(vs):
-            try: A = torch.stack([s[j].reshape(-1) for s in ss] + [v.reshape(-1)]).to(acc_dtype)
+            try: A = torch.stack([g.reshape(*g.shape[:lead], -1) for g in [s[j] for s in ss] + [v]], lead).to(acc_dtype)
             except (RuntimeError, IndexError) as e:
                 raise ConfigError(f"group {l}, tensor {j}: source and V gradients do not match ({e})") from None
-            P = A @ A.T
+            P = A @ A.mT
             M = P if M is None else M + P
         Ms.append(M)
-    M = torch.stack(Ms).to(out_dtype)
-    return M[:, :k, :k], M[:, :k, k], M[:, k, k]
+    M = torch.stack(Ms, lead).to(out_dtype)
+    return M[..., :k, :k], M[..., :k, k], M[..., k, k]
 
 # %% ../../nbs/weighting/00_base.ipynb #2b9bf2e1
 @dataclass
@@ -69,12 +71,14 @@ def coef_cos(co: Coefs, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
 
 # %% ../../nbs/weighting/00_base.ipynb #9261e4d8
 def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: Coefs | Tensor,
-            val_grads: Sequence[Tensor | Sequence[Tensor]] | None = None) -> list:
+            val_grads: Sequence[Tensor | Sequence[Tensor]] | None = None, runs: bool = False) -> list:
     "Per group l: sum_i a[l, i] * source_grads[i][l] (+ a_V[l] * val_grads[l]); tensors or lists of per-parameter tensors."
+    # runs=True: gradients (M, ...) and coefficients (M, L, ...) of M runs, each run mixed with its own coefficients
     co = coefs if isinstance(coefs, Coefs) else Coefs(coefs)
-    k, w = len(source_grads), co.src
-    if w.dim() != 2 or w.shape[1] != k: raise ConfigError(f"weights must be (L, k={k}); got {tuple(w.shape)}")
-    L = w.shape[0]
+    k, w, lead = len(source_grads), co.src, 1 if runs else 0
+    if w.dim() != 2 + lead or w.shape[-1] != k:
+        raise ConfigError(f"weights must be ({'M, ' * lead}L, k={k}); got {tuple(w.shape)}")
+    L = w.shape[lead]
     if any(len(s) != L for s in source_grads):
         raise ConfigError(f"weights have {L} groups, sources have {[len(s) for s in source_grads]}")
     if co.val is not None and val_grads is None: raise ConfigError("these coefficients use V's gradient: pass val_grads")
@@ -87,8 +91,9 @@ def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: 
         mixed = []
         for j in range(len(ss[0])):
             dt = ss[0][j].dtype
-            if dt not in cache: cache[dt] = [row.unbind() for row in W.to(dt).unbind()]   # one cast per dtype
-            wl = cache[dt][l]
+            if dt not in cache: cache[dt] = [row.unbind(-1) for row in W.to(dt).unbind(lead)]   # one cast per dtype
+            shape = (-1,) * lead + (1,) * (ss[0][j].dim() - lead)            # a run's coefficient over its tensor
+            wl = [a.view(shape) if lead else a for a in cache[dt][l]]
             acc = ss[0][j] * wl[0]
             for i in range(1, len(ss)): acc.add_(ss[i][j] * wl[i])
             mixed.append(acc)
@@ -154,11 +159,21 @@ def check_rho_agg(rho_agg: str) -> str:
 
 def mix(rule: WeightingRule, K: Tensor, b: Tensor, c: Tensor, rho_agg: str = "mean") -> MixResult:
     "Run `rule`: its coefficients, per-group cosines with g_V and rho (the mean, our default; eq. 8 sums)."
+    # statistics of M runs (M, L, ...) go through the rule as M*L groups; coefficients, cosines and rho come back per run
     check_rho_agg(rho_agg)
-    if check_stats(K, b, c)[0] == 0: raise ConfigError("no shared layer groups to mix")
-    co = rule(K, b, c)
-    cos = coef_cos(co, K, b, c)
-    return MixResult(co, cos, cos.mean() if rho_agg == "mean" else cos.sum())
+    groups = K.shape[:-2]
+    Kf, bf, cf = K.reshape(-1, *K.shape[-2:]), b.reshape(-1, *b.shape[len(groups):]), c.reshape(-1)
+    if check_stats(Kf, bf, cf)[0] == 0: raise ConfigError("no shared layer groups to mix")
+    co = rule(Kf, bf, cf)
+    cos = coef_cos(co, Kf, bf, cf)
+    if len(groups) > 1: co, cos = _per_run(co, groups), cos.view(groups)
+    return MixResult(co, cos, cos.mean(-1) if rho_agg == "mean" else cos.sum(-1))
+
+def _per_run(co: Coefs, groups: torch.Size) -> Coefs:
+    "Coefficients of M*L groups as (M, L, ...)."
+    view = lambda t: None if t is None else t.view(*groups, *t.shape[1:])
+    return Coefs(view(co.src), view(co.val), view(co.fallback))
+
 
 # %% ../../nbs/weighting/00_base.ipynb #8a0dbad0
 def flat_stats(grads: Sequence[Tensor], gv: Tensor) -> tuple[Tensor, Tensor, Tensor]:
