@@ -19,7 +19,7 @@ from .actions import (
     BU101_DIR, FRAMES_DIR, MPII_DIR, MPII_MAT, SOURCES_OF, UCF101_VIDEOS, DataFormatError, UCF101Lists,
     load_bu101, load_mpii, load_ucf101_lists, missing_error, ucf101_list_files)
 from .images import PREPARERS
-from .streams import _epoch_seed
+from .streams import epoch_seed
 from .tasks import HVAL_SEED, TASKS, Domain, Task
 
 # %% auto #0
@@ -235,13 +235,13 @@ class _StepBatches(torch.utils.data.Dataset):
     def indices(self, step: int) -> torch.Tensor:
         e, i = divmod(step, self.spe)
         if e != self._epoch:
-            self._perm, self._epoch = torch.randperm(self.n, generator=torch_generator(_epoch_seed(self.seed, e))), e
+            self._perm, self._epoch = torch.randperm(self.n, generator=torch_generator(epoch_seed(self.seed, e))), e
         return self._perm[i * self.bs:(i + 1) * self.bs]
 
     def __getitem__(self, step: int):
         idx = self.indices(step); x = self.data.images(idx)
         if self.data.flip:
-            f = torch.rand(len(idx), generator=torch_generator(_epoch_seed(self.seed ^ _FLIP_SALT, step))) < 0.5
+            f = torch.rand(len(idx), generator=torch_generator(epoch_seed(self.seed ^ _FLIP_SALT, step))) < 0.5
             x[f] = x[f].flip(-1)
         return (x, self.data.y[idx]) if self.labels else x
 

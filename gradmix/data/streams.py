@@ -11,10 +11,10 @@ from ..core import ConfigError, torch_generator
 from .images import ImageSet, preprocess_digits
 
 # %% auto #0
-__all__ = ['BatchStream', 'make_stream']
+__all__ = ['epoch_seed', 'BatchStream', 'make_stream']
 
 # %% ../../nbs/data/03_streams.ipynb #d46d8ae4
-def _epoch_seed(seed: int, epoch: int) -> int:
+def epoch_seed(seed: int, epoch: int) -> int:
     "A 63-bit seed from (seed, epoch), free of the collisions of `seed * C + epoch`."
     return int(np.random.SeedSequence([seed % 2**63, epoch]).generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
 
@@ -35,7 +35,7 @@ class BatchStream:
     def perm(self, epoch: int) -> torch.Tensor:
         "The permutation of epoch `epoch` (cached for the current epoch)."
         if epoch != self._epoch:
-            p = torch.randperm(self.n, generator=torch_generator(_epoch_seed(self.seed, epoch)))
+            p = torch.randperm(self.n, generator=torch_generator(epoch_seed(self.seed, epoch)))
             self._perm, self._epoch = p.to(self.data.y.device), epoch
         return self._perm
 

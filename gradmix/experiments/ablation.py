@@ -10,7 +10,7 @@ import pandas as pd
 from ..core import ConfigError
 from ..train.trainer import METHODS, RunConfig, describe_machine
 from ..methods.gradmix import PAPER_LITERAL
-from .grid import TABLE1_UPPER, Job, _unique, job, markdown_table, run_grid, summarize, unfinished_runs
+from .grid import TABLE1_UPPER, Job, unique_jobs, job, markdown_table, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs
 
@@ -112,7 +112,7 @@ def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None
     "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."
     ks, seeds, out = tuple(ks or (2, 5)), tuple(seeds or range(5)), Path(out)
     variants = list(variants or ABLATION_VARIANTS)
-    jobs = _unique(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
+    jobs = unique_jobs(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
     base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
     t0 = time.time()
     rows = run_grid(jobs, study_base(base, jobs), out, workers, progress, executor, executor_opts, vectorise)
@@ -172,7 +172,7 @@ def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned",
     ks, seeds = tuple(ks or (2, 3, 4, 5)), tuple(seeds or budget.seeds)
     base.replace(k=min(ks), seed=seeds[0]).build_task()
     chosen = choices.set_index("method").chosen
-    jobs = _unique(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds)   # Source-only: one run per seed
+    jobs = unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds)   # Source-only: one run per seed
     t0 = time.time(); out.mkdir(parents=True, exist_ok=True); base = study_base(base, jobs)   # the variants as the study ran them
     adopt_runs(jobs, base, out)                              # the study's identical runs (symlinked, not retrained)
     rows = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)

@@ -18,7 +18,7 @@ from ..train.trainer import METHODS, RunConfig, Trainer, get_method
 from ..engines.vectorised import group_key, near_equal_chunks, run_group, vectorise_unsupported
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'plan_jobs',
+__all__ = ['PAPER_TABLE1', 'PAPER_KS', 'METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_jobs', 'plan_jobs',
            'prerequisite_jobs', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
            'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups',
@@ -67,7 +67,7 @@ def job(method: str, k: int, seed: int, budget: dict | None = None, **options) -
     "A `Job` with its options given as keywords and its budget overrides (e.g. `dict(lr=0.03)`) as a dict."
     return Job(method, k, seed, tuple(sorted(options.items())), tuple(sorted((budget or {}).items())))
 
-def _unique(jobs) -> list[Job]:
+def unique_jobs(jobs) -> list[Job]:
     seen, out = set(), []
     for j in jobs:
         if j.key() not in seen: seen.add(j.key()); out.append(j)
@@ -77,7 +77,7 @@ def plan_jobs(methods, ks, seeds) -> list[Job]:
     "One run per method, k and seed (one per seed for methods that do not use k)."
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ConfigError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
-    return _unique(job(m, k, s) for s in seeds for k in sorted(ks) for m in methods)
+    return unique_jobs(job(m, k, s) for s in seeds for k in sorted(ks) for m in methods)
 
 def prerequisite_jobs(j: Job, base_options: dict | None = None) -> list[Job]:
     "The runs `j` needs first (same k and seed), given the grid's options (`base_options`) and its own."

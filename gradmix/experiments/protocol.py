@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
-from .grid import METHOD_LABELS, Job, _unique, job, run_grid, unfinished_runs
+from .grid import METHOD_LABELS, Job, unique_jobs, job, run_grid, unfinished_runs
 from .tables import REPRODUCERS
 
 # %% auto #0
@@ -29,7 +29,7 @@ def lr_budget(lr: float) -> dict:
 
 def tuning_jobs(methods, ks, seeds, lr: float) -> list[Job]:
     "Every method at learning rate `lr` for each k and seed (seed-major, so partial results cover every method)."
-    return _unique(job(m, k, s, budget=lr_budget(lr)) for s in seeds for k in ks for m in methods)
+    return unique_jobs(job(m, k, s, budget=lr_budget(lr)) for s in seeds for k in ks for m in methods)
 
 def lr_order(lrs, base_lr: float) -> list[float]:
     "The grid, the budget's own rate first, then outwards: an interrupted grid has the most useful runs."
@@ -155,7 +155,7 @@ MDDA_STUDY = {"MDDA": {}, "MDDA w/o domain statistics": dict(domain_norm=False),
 
 def mdda_study_jobs(lr: float, ks, seeds) -> list[Job]:
     "MDDA and each of its two ideas removed, on the batch-norm backbone (where domain_norm=False is plain batch norm)."
-    return _unique(job("mdda", k, s, budget=lr_budget(lr), **o) for s in seeds for k in ks for o in MDDA_STUDY.values())
+    return unique_jobs(job("mdda", k, s, budget=lr_budget(lr), **o) for s in seeds for k in ks for o in MDDA_STUDY.values())
 
 def mdda_study_label(row) -> str:
     "A study row's name, from its options."
@@ -166,7 +166,7 @@ def mdda_study_label(row) -> str:
 
 def table1_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:
     "Every row for each k and seed at its chosen lr (the rows built on GradMix at GradMix's)."
-    return _unique(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"]))) for s in seeds for k in ks for m in rows)
+    return unique_jobs(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"]))) for s in seeds for k in ks for m in rows)
 
 # %% ../../nbs/experiments/09_protocol.ipynb #d016de0f
 def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 from ..core import ConfigError, option_default
 from ..train.trainer import RunConfig, describe_machine
 from ..weighting.base import RULES
-from .grid import Job, _unique, job, run_grid, unfinished_runs
+from .grid import Job, unique_jobs, job, run_grid, unfinished_runs
 from .tables import REPRODUCERS
 
 # %% auto #0
@@ -56,7 +56,7 @@ def bench_plan(rules, lrs=RULE_LRS, fine_lrs=FINE_LRS) -> list[tuple[str, bool, 
 
 def tuning_jobs(plan, ks, seeds) -> list[Job]:
     "Every trial of `plan` for each k and seed."
-    return _unique(rule_job(r, a, o, lr, k, s) for s in seeds for k in ks for r, a, _, o, lr in plan)
+    return unique_jobs(rule_job(r, a, o, lr, k, s) for s in seeds for k in ks for r, a, _, o, lr in plan)
 
 def rule_rows(rows: pd.DataFrame, plan) -> pd.DataFrame:
     "A grid's rows labelled with rule, adaptive, trial, options (JSON) and lr (rows of no plan entry dropped)."
@@ -157,7 +157,7 @@ def reproduce_rules(base: RunConfig, out="runs/rules", ks=None, seeds=None, work
     for t in tasks:
         tuned.append(run_rule_jobs(tuning_jobs(plan, ks, tuning_seeds), plan, t, base, out / t, grid))
         picks = choose_trials(tuned[-1])
-        jobs = _unique(rule_job(p.rule, p.adaptive, json.loads(p.options), p.lr, k, s)
+        jobs = unique_jobs(rule_job(p.rule, p.adaptive, json.loads(p.options), p.lr, k, s)
                        for s in seeds for k in ks for p in picks.itertuples())
         runs.append(run_rule_jobs(jobs, plan, t, base, out / t, grid))
     tuned, runs = pd.concat(tuned, ignore_index=True), pd.concat(runs, ignore_index=True)

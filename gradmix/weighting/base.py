@@ -11,9 +11,9 @@ from torch import Tensor
 from ..core import ConfigError, Registry, resolve_options
 
 # %% auto #0
-__all__ = ['RULES', 'register_rule', 'RHO_AGGS', 'gram_stats', 'Coefs', 'weights_cos', 'coef_cos', 'combine', 'mixed_gradients',
-           'WeightingRule', 'get_rule', 'check_stats', 'SumRule', 'MixResult', 'check_rho_agg', 'mix', 'flat_stats',
-           'apply_rule', 'plot_rule_2d']
+__all__ = ['RULES', 'register_rule', 'RHO_AGGS', 'gram_stats', 'Coefs', 'safe_div', 'weights_cos', 'coef_cos', 'combine',
+           'mixed_gradients', 'WeightingRule', 'get_rule', 'check_stats', 'SumRule', 'MixResult', 'check_rho_agg',
+           'mix', 'flat_stats', 'apply_rule', 'plot_rule_2d']
 
 # %% ../../nbs/weighting/00_base.ipynb #d9ec2f0f
 def _as_list(g) -> list[Tensor]:
@@ -52,14 +52,14 @@ class Coefs:
     val: Tensor | None = None
     fallback: Tensor | None = None
 
-def _safe_div(num: Tensor, den: Tensor) -> Tensor:
+def safe_div(num: Tensor, den: Tensor) -> Tensor:
     return torch.where(den > 0, num / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(den))
 
 def weights_cos(w: Tensor, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     "cos(sum_i w_i g_i, g_V) from the Gram statistics, for w (..., L, k); 0 where a norm is 0."
     w, K, b, c = w.double(), K.double(), b.double(), c.double()
     q = (w.unsqueeze(-2) @ K @ w.unsqueeze(-1)).squeeze(-1).squeeze(-1)
-    return _safe_div((w * b).sum(-1), (q.clamp(min=0) * c.clamp(min=0)).sqrt()).clamp(-1, 1)
+    return safe_div((w * b).sum(-1), (q.clamp(min=0) * c.clamp(min=0)).sqrt()).clamp(-1, 1)
 
 def coef_cos(co: Coefs, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     "cos(sum_i a_i g_i + a_V g_V, g_V) per group (L,), from the Gram statistics."
@@ -67,7 +67,7 @@ def coef_cos(co: Coefs, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     a, av, K, b, c = co.src.double(), co.val.double(), K.double(), b.double(), c.double()
     ab = (a * b).sum(-1)
     q = (a.unsqueeze(-2) @ K @ a.unsqueeze(-1)).squeeze(-1).squeeze(-1) + 2 * av * ab + av * av * c
-    return _safe_div(ab + av * c, (q.clamp(min=0) * c.clamp(min=0)).sqrt()).clamp(-1, 1)
+    return safe_div(ab + av * c, (q.clamp(min=0) * c.clamp(min=0)).sqrt()).clamp(-1, 1)
 
 # %% ../../nbs/weighting/00_base.ipynb #9261e4d8
 def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: Coefs | Tensor,

@@ -8,8 +8,8 @@ import math
 import torch
 from torch import Tensor
 from ..core import ConfigError, Option
-from .base import Coefs, WeightingRule, check_stats, register_rule, _safe_div
-from .gradmix import _spd_solve, _subset_masks, solve_exact
+from .base import Coefs, WeightingRule, check_stats, register_rule, safe_div
+from .solvers import spd_solve, subset_masks, solve_exact
 
 # %% auto #0
 __all__ = ['MAX_VECTORS', 'ZERO_GW', 'CAGRAD_RESCALES', 'augmented_gram', 'face_solve', 'quad', 'on_simplex', 'anchor',
@@ -29,13 +29,13 @@ def face_solve(M: Tensor, R: Tensor, ridge: float = 1e-10) -> tuple[Tensor, Tens
     "Masks (S,n) of all faces F of n vectors with Gram M (L,n,n); x (L,S,q,n): M_FF x_F = r_F per column of R (L,n,q), 0 off F; ok (L,S)."
     L, n, q = M.shape[0], M.shape[-1], R.shape[-1]
     if n > MAX_VECTORS: raise ConfigError(f"this solver enumerates the 2^n-1 faces of n = k+1 = {n} gradients; at most {MAX_VECTORS}")
-    m = _subset_masks(n, M.device)                                    # (S,n)
+    m = subset_masks(n, M.device)                                    # (S,n)
     diag = M.diagonal(dim1=-2, dim2=-1)
     dmax = (diag.unsqueeze(1) * m).amax(-1)                           # (L,S)
     lam = ridge * torch.where(dmax > 0, dmax, torch.ones_like(dmax))
     eye = torch.eye(n, dtype=M.dtype, device=M.device)
     A = M.unsqueeze(1) * (m.unsqueeze(-1) * m.unsqueeze(-2)) + eye * (1 - m).unsqueeze(-1) + lam[..., None, None] * eye * m.unsqueeze(-1)
-    x, pd = _spd_solve(A.unsqueeze(2).expand(-1, -1, q, -1, -1), R.transpose(-1, -2).unsqueeze(1) * m.unsqueeze(-2))
+    x, pd = spd_solve(A.unsqueeze(2).expand(-1, -1, q, -1, -1), R.transpose(-1, -2).unsqueeze(1) * m.unsqueeze(-2))
     return m, x * m.unsqueeze(-2), pd.all(-1)
 
 def quad(w: Tensor, M: Tensor) -> Tensor:
@@ -47,7 +47,7 @@ def on_simplex(w: Tensor, ok: Tensor) -> tuple[Tensor, Tensor]:
     ok = ok & torch.isfinite(w).all(-1) & (w >= -1e-9 * w.abs().amax(-1, keepdim=True)).all(-1)
     w = torch.where(torch.isfinite(w), w, torch.zeros_like(w)).clamp(min=0)
     s = w.sum(-1, keepdim=True)
-    return _safe_div(w, s.expand_as(w)), ok & (s.squeeze(-1) > 0)
+    return safe_div(w, s.expand_as(w)), ok & (s.squeeze(-1) > 0)
 
 # %% ../../nbs/weighting/05_cagrad.ipynb #6d104861
 def anchor(k: int, M: Tensor) -> Tensor:
@@ -66,8 +66,8 @@ def cagrad_dual(K: Tensor, b: Tensor, c: Tensor, c_ca: float = 0.5, zero: float 
     al, be, ga = u.sum(-1), v.sum(-1), (v * p.unsqueeze(1)).sum(-1)
     D = be * be - al * ga + al * s.unsqueeze(-1) ** 2
     sq = D.clamp(min=0).sqrt()
-    w_st = _safe_div(_safe_div(be + sq, al).unsqueeze(-1) * u - v, sq.unsqueeze(-1).expand_as(u))
-    W, feas = on_simplex(torch.stack([w_st, _safe_div(u, al.unsqueeze(-1).expand_as(u))], 2),
+    w_st = safe_div(safe_div(be + sq, al).unsqueeze(-1) * u - v, sq.unsqueeze(-1).expand_as(u))
+    W, feas = on_simplex(torch.stack([w_st, safe_div(u, al.unsqueeze(-1).expand_as(u))], 2),
                          torch.stack([ok & (D > 0) & (al > 0), ok & (al > 0)], -1))
     diag = M.diagonal(dim1=-2, dim2=-1); scale = diag.amax(-1, keepdim=True)
     usable = ((m * (diag.unsqueeze(1) <= 0)).sum(-1) == 0).unsqueeze(-1)      # faces without a zero gradient
@@ -100,6 +100,6 @@ class CAGradRule(WeightingRule):
         a0 = anchor(k, M)
         p = M @ a0
         proj = solve_exact(M, -p, p @ a0)                             # g_0 - P_cone(-g_j)(g_0) = g_0 + sum_j proj_j g_j
-        a = a0 + torch.where(flat.unsqueeze(-1), proj, _safe_div(s, gw2.sqrt()).unsqueeze(-1) * w)
+        a = a0 + torch.where(flat.unsqueeze(-1), proj, safe_div(s, gw2.sqrt()).unsqueeze(-1) * w)
         a = a / {0: 1.0, 1: 1 + cc ** 2, 2: 1 + cc}[self.opts["rescale"]]
         return Coefs(a[:, :k], a[:, k], flat)

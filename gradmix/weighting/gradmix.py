@@ -11,74 +11,11 @@ from torch import Tensor
 from ..core import ConfigError, Option
 from .base import (Coefs, MixResult, WeightingRule, check_stats, gram_stats, mix, register_rule,
                                     weights_cos, combine, mixed_gradients, flat_stats, apply_rule, plot_rule_2d)
+from .solvers import MAX_EXACT_K, solve_exact
 
 # %% auto #0
-__all__ = ['MAX_EXACT_K', 'SOLVERS', 'DEGENERATE', 'check_stats', 'solve_exact', 'solve_slsqp', 'brute_force_weights',
-           'best_source', 'nonneg_coefs', 'GradMixRule', 'mix_weights']
-
-# %% ../../nbs/weighting/01_gradmix.ipynb #f98ef26b
-MAX_EXACT_K = 8
-_MASKS: dict = {}
-
-def _subset_masks(k: int, device) -> Tensor:
-    "(2^k-1, k) float64 0/1 masks of the non-empty subsets of k sources, cached per (k, device)."
-    key = (k, str(device))
-    if key not in _MASKS:
-        m = torch.tensor([[(s >> i) & 1 for i in range(k)] for s in range(1, 2 ** k)], dtype=torch.float64)
-        _MASKS[key] = m.to(device)
-    return _MASKS[key]
-
-def check_stats(K, b, c):
-    if K.dim() != 3 or K.shape[1] != K.shape[2] or b.shape != K.shape[:2] or c.shape != K.shape[:1]:
-        raise ConfigError(f"expected K (L,k,k), b (L,k), c (L,); got {tuple(K.shape)}, {tuple(b.shape)}, {tuple(c.shape)}")
-    return K.shape[0], K.shape[1]
-
-def _residual(w, K, b, c):
-    "|G^T w - g_V|^2 for weights w (..., k) and stats broadcast against it."
-    return (w.unsqueeze(-2) @ K @ w.unsqueeze(-1)).squeeze(-1).squeeze(-1) - 2 * (w * b).sum(-1) + c
-
-def _spd_solve(A: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
-    "Solve A x = r for a batch of small SPD matrices by Gauss-Jordan elimination without pivoting, as k rounds of tensor ops; also says which A had all pivots > 0."
-    k = A.shape[-1]
-    eye = torch.eye(k, dtype=torch.bool, device=A.device)
-    pd = torch.ones(A.shape[:-2], dtype=torch.bool, device=A.device)
-    for j in range(k):
-        p = A[..., j, j]
-        pd = pd & (p > 0)
-        p = torch.where(p > 0, p, torch.ones_like(p))
-        row, rj = A[..., j, :] / p.unsqueeze(-1), r[..., j] / p
-        col = A[..., :, j] * (~eye[j])                                 # column j, zero on row j
-        A = torch.where(eye[j].unsqueeze(-1), row.unsqueeze(-2), A - col.unsqueeze(-1) * row.unsqueeze(-2))
-        r = torch.where(eye[j], rj.unsqueeze(-1), r - col * rj.unsqueeze(-1))
-    return r, pd
-
-def solve_exact(K: Tensor, b: Tensor, c: Tensor, ridge: float = 1e-10, tie: float = 1e-9) -> Tensor:
-    "Exact NNLS weights (L,k) for every layer by enumerating all active sets, batched on the device."
-    L, k = check_stats(K, b, c)
-    if k > MAX_EXACT_K:
-        raise ConfigError(f"solver 'exact' enumerates 2^k-1 active sets; k={k} > {MAX_EXACT_K} sources is "
-                          "too many: use solver='slsqp'")
-    Kd, bd, cd = K.double(), b.double(), c.double()
-    m = _subset_masks(k, K.device)                                  # (S,k)
-    mm = m.unsqueeze(-1) * m.unsqueeze(-2)                          # (S,k,k)
-    diag = Kd.diagonal(dim1=-2, dim2=-1)                            # (L,k)
-    dmax = (diag.unsqueeze(1) * m).amax(-1)                         # (L,S) largest diagonal in the subset
-    lam = ridge * torch.where(dmax > 0, dmax, torch.ones_like(dmax))
-    eye = torch.eye(k, dtype=torch.float64, device=K.device)
-    A = Kd.unsqueeze(1) * mm + eye * (1 - m).unsqueeze(-1) + lam[..., None, None] * eye * m.unsqueeze(-1)
-    rhs = bd.unsqueeze(1) * m                                       # (L,S,k)
-    w, pd = _spd_solve(A, rhs)
-    w = w * m                                                       # (L,S,k)
-    ok = pd & (w >= -1e-9 * w.abs().amax(-1, keepdim=True)).all(-1) & torch.isfinite(w).all(-1)
-    w = w.clamp(min=0)
-    r = _residual(w, Kd.unsqueeze(1), bd.unsqueeze(1), cd.unsqueeze(1))   # (L,S)
-    r = torch.where(ok, r, torch.full_like(r, math.inf))
-    near = r <= r.amin(-1, keepdim=True) + tie * cd.abs().unsqueeze(-1)
-    score = torch.where(ok & near, m.sum(-1) + 1, torch.zeros_like(r))    # largest near-optimal active set
-    best = score.argmax(-1)                                               # (L,)
-    wb = w.gather(1, best.view(L, 1, 1).expand(L, 1, k)).squeeze(1)
-    wb = torch.where((score.amax(-1) > 0).unsqueeze(-1), wb, torch.zeros_like(wb))
-    return wb.to(K.dtype) + 0.0                                          # no -0.0
+__all__ = ['SOLVERS', 'DEGENERATE', 'solve_slsqp', 'brute_force_weights', 'best_source', 'nonneg_coefs', 'GradMixRule',
+           'mix_weights']
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #3dd5f7e3
 def _slsqp_layer(K: np.ndarray, b: np.ndarray, c: float, xtol=1e-12, ftol=1e-15, maxeval=2000) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from ..core import ConfigError
-from .base import Coefs, WeightingRule, check_stats, register_rule, _safe_div
+from .base import Coefs, WeightingRule, check_stats, register_rule, safe_div
 
 # %% auto #0
 __all__ = ['source_cos', 'GradVacRule']
@@ -16,7 +16,7 @@ __all__ = ['source_cos', 'GradVacRule']
 def source_cos(K: Tensor, b: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     "cos(g_i, g_V) (L,k) (0 where a norm is 0), the norms |g_i| (L,k) and |g_V| (L,)."
     n, nv = K.double().diagonal(dim1=-2, dim2=-1).clamp(min=0).sqrt(), c.double().clamp(min=0).sqrt()
-    return _safe_div(b.double(), n * nv.unsqueeze(-1)).clamp(-1, 1), n, nv
+    return safe_div(b.double(), n * nv.unsqueeze(-1)).clamp(-1, 1), n, nv
 
 @register_rule("gradvac")
 class GradVacRule(WeightingRule):
@@ -35,7 +35,7 @@ class GradVacRule(WeightingRule):
         ph = self.phi_hat.to(K.device)
         defined = (n > 0) & (nv > 0).unsqueeze(-1)
         root = lambda x: (1 - x * x).clamp(min=0).sqrt()
-        lift = _safe_div(n * (ph * root(phi) - phi * root(ph)), nv.unsqueeze(-1) * root(ph))
+        lift = safe_div(n * (ph * root(phi) - phi * root(ph)), nv.unsqueeze(-1) * root(ph))
         val = torch.where(defined & (phi < ph), lift, torch.zeros_like(lift)).sum(-1)
         beta = self.opts["ema"]
         self.phi_hat = torch.where(defined, (1 - beta) * ph + beta * phi, ph)

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 from ..core import Option
-from .base import Coefs, WeightingRule, check_stats, register_rule, _safe_div
+from .base import Coefs, WeightingRule, check_stats, register_rule, safe_div
 from .cagrad import augmented_gram, face_solve, on_simplex, quad
 
 # %% auto #0
@@ -24,7 +24,7 @@ def solve_min_norm(M: Tensor, tie: float = 1e-13) -> Tensor:
     m, x, ok = face_solve(M, torch.ones(L, n, 1, dtype=M.dtype, device=M.device))
     u = x[:, :, 0]; al = u.sum(-1)                                      # (L,S,n), (L,S)
     usable = (m * (diag.unsqueeze(1) <= 0)).sum(-1) == 0               # faces without a zero vector
-    w, feas = on_simplex(_safe_div(u, al.unsqueeze(-1).expand_as(u)), ok & usable & (al > 0))
+    w, feas = on_simplex(safe_div(u, al.unsqueeze(-1).expand_as(u)), ok & usable & (al > 0))
     q = torch.where(feas, quad(w, M.unsqueeze(1)), torch.full_like(al, math.inf))
     near = q <= q.amin(-1, keepdim=True) + tie * diag.amax(-1, keepdim=True)
     score = torch.where(feas & near, m.sum(-1) + 1, torch.zeros_like(q))      # largest near-optimal face
@@ -40,7 +40,7 @@ class MGDARule(WeightingRule):
         M = augmented_gram(K, b, c)
         inv = torch.ones(L, k + 1, dtype=M.dtype, device=M.device)
         if self.opts["normalize"] == "l2":
-            inv = _safe_div(inv, M.diagonal(dim1=-2, dim2=-1).clamp(min=0).sqrt())
+            inv = safe_div(inv, M.diagonal(dim1=-2, dim2=-1).clamp(min=0).sqrt())
             M = M * inv.unsqueeze(-1) * inv.unsqueeze(-2)
         w = solve_min_norm(M) * inv
         return Coefs(w[:, :k], w[:, k])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from ..core import Option
-from .base import Coefs, WeightingRule, check_stats, register_rule, _safe_div
+from .base import Coefs, WeightingRule, check_stats, register_rule, safe_div
 
 # %% auto #0
 __all__ = ['PCGRAD_REDUCTIONS', 'PCGradRule']
@@ -24,5 +24,5 @@ class PCGradRule(WeightingRule):
         b, c = b.double(), c.double()
         scale = 1.0 if self.opts["reduction"] == "sum" else 1.0 / k
         src = torch.full((L, k), scale, dtype=torch.float64, device=K.device)
-        val = -scale * _safe_div(b.clamp(max=0).sum(-1), c) + 0.0      # 0 where g_V = 0; no -0.0
+        val = -scale * safe_div(b.clamp(max=0).sum(-1), c) + 0.0      # 0 where g_V = 0; no -0.0
         return Coefs(src, val)

@@ -9,7 +9,7 @@ from torch import Tensor
 from ..core import ConfigError, Option
 from .base import Coefs, WeightingRule, check_stats, register_rule
 from .cagrad import augmented_gram
-from .gradmix import MAX_EXACT_K, solve_exact
+from .solvers import MAX_EXACT_K, solve_exact
 
 # %% auto #0
 __all__ = ['UPGRAD_AVERAGE', 'dual_cone_weights', 'UPGradRule']
