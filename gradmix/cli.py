@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #076ca990
 from __future__ import annotations
-import argparse, contextlib, inspect, json, math, signal, sys, threading, time
+import argparse, contextlib, inspect, json, math, os, signal, sys, threading, time
 from pathlib import Path
 
 import gradmix
@@ -17,6 +17,7 @@ from .train.trainer import METHODS, RunConfig, StopRequested, check_out_dir, run
 from .weighting.base import RULES
 from .experiments.grid import EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, job
 from .experiments.tables import REPRODUCERS
+from .engines.vectorised import COMPILE_BACKENDS
 
 # %% auto #0
 __all__ = ['DEMO_NOTE', 'demo', 'build_parser', 'run_config', 'report_unfinished', 'main']
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=None,
                    help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group "
                         "(default: on a GPU; off on a CPU, where separate runs are faster: see the scaling page)")
+    r.add_argument("--compile", nargs="?", const="inductor", default=None, choices=COMPILE_BACKENDS,
+                   help="with --vectorise: GradMix's update compiled whole with torch.compile (default backend: %(const)s)")
     r.add_argument("--variant", action="append", default=None, metavar="NAME",
                    help="ablation and paper-check only: run this variant (repeatable; names as on the ablation page, "
                         "e.g. --variant 'lr 0.03'; default: all of the table's)")
@@ -244,6 +247,10 @@ def _dispatch(a) -> int:
               f"{res['wall_s']:.0f} s of training; results in {cfg.out}")
         return 0
     out = a.out or f"runs/{a.table}-{a.budget}"
+    if a.compile:
+        if a.vectorise is False or (a.vectorise is None and default_device(cfg.device).type != "cuda"):
+            raise ConfigError("--compile applies to vectorised groups: add --vectorise")
+        os.environ["GRADMIX_COMPILE"] = a.compile              # read where the groups are built, in every worker process
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
     extra = {}

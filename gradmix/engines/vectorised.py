@@ -4,7 +4,7 @@
 
 # %% ../../nbs/engines/01_vectorised.ipynb #be53dc01
 from __future__ import annotations
-import copy, dataclasses, json, math, threading, time
+import copy, dataclasses, json, math, os, threading, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -22,9 +22,10 @@ from ..optim.mixer import adaptive_eta
 from ..weighting.base import combine, gram_stats, mix
 
 # %% auto #0
-__all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'GRADMIX_AS_VECTORISED', 'ReplayDropout', 'draw_masks', 'vectorise_model_unsupported',
-           'StackedNet', 'method_kind', 'vectorise_unsupported', 'group_key', 'Member', 'VectorisedTrainer',
-           'build_group', 'near_equal_chunks', 'train_vectorised', 'run_group']
+__all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'GRADMIX_AS_VECTORISED', 'COMPILE_BACKENDS', 'ReplayDropout', 'draw_masks',
+           'vectorise_model_unsupported', 'StackedNet', 'method_kind', 'vectorise_unsupported', 'group_key', 'Member',
+           'compile_backend', 'compiled_update', 'VectorisedTrainer', 'sgd_step', 'gradmix_update', 'build_group',
+           'near_equal_chunks', 'train_vectorised', 'run_group']
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bf5a413f
 def _rng_get(device: torch.device) -> torch.Tensor:
@@ -272,11 +273,28 @@ def _sgd_hyper(opt) -> tuple:
             raise ConfigError("the vectorised step replays SGD with momentum > 0 only (no dampening, weight decay, Nesterov)")
     return gs[0]["lr"], gs[1]["lr"], gs[0]["momentum"], gs[1]["momentum"]
 
+# %% ../../nbs/engines/01_vectorised.ipynb #b312bd9d
+COMPILE_BACKENDS = ("inductor", "aot_eager", "cudagraphs")
+
+def compile_backend(asked: str | None = None) -> str | None:
+    "The torch.compile backend for GradMix's update: `asked`, else $GRADMIX_COMPILE (what `--compile` sets), else none."
+    b = asked if asked is not None else os.environ.get("GRADMIX_COMPILE") or None
+    if b in (None, "0", "none"): return None
+    if b == "1": b = "inductor"
+    if b not in COMPILE_BACKENDS: raise ConfigError(f"unknown compile backend {b!r}; choose one of {COMPILE_BACKENDS}")
+    return b
+
+def compiled_update(asked: str | None = None):
+    "`gradmix_update`, compiled whole (fullgraph: no graph break, so no host read) when a backend is asked for."
+    b = compile_backend(asked)
+    return gradmix_update if b is None else torch.compile(gradmix_update, fullgraph=True, backend=b)
+
 # %% ../../nbs/engines/01_vectorised.ipynb #42a60269
 class VectorisedTrainer:
     "Trains M runs of one method on one task as one vectorised network; each run keeps its data order, dropout stream, hyper-validation, model selection, checkpoints, result files and resume."
-    def __init__(self, members: list[Member]):
+    def __init__(self, members: list[Member], compile: str | None = None):
         if not members: raise ConfigError("a vectorised group needs at least one run")
+        self._update = compiled_update(compile)
         kinds = {method_kind(m.method) for m in members}
         if len(kinds) != 1 or None in kinds:
             raise ConfigError(f"a vectorised group needs runs of one vectorised method, got {[m.method.name for m in members]}")
@@ -365,16 +383,20 @@ def _batches(self, step: int, v: bool) -> list[tuple]:
         parts.append((torch.stack([x for x, _ in vb]), torch.stack([y for _, y in vb]), ms[0].head))
     return parts
 
-@patch_to(VectorisedTrainer)
-def _sgd(self, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
-    "torch.optim.SGD's update for every run at once: buf = momentum * buf + g (buf = g at first); p -= lr * buf."
+def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
+    "torch.optim.SGD's update for M runs at once (per-run lr and momentum): buf = momentum * buf + g (g at first); p -= lr * buf."
     with torch.no_grad():
         for n, g in grads.items():
-            p = self.net.params[n]; shp = (-1,) + (1,) * (p.dim() - 1)
-            b = self.bufs.get(n)
-            if b is None: b = self.bufs[n] = g.detach().clone()
+            p = params[n]; shp = (-1,) + (1,) * (p.dim() - 1)
+            b = bufs.get(n)
+            if b is None: b = bufs[n] = g.detach().clone()
             else: b.mul_(mom.view(shp)).add_(g)
             p.sub_(b * lr.to(p.dtype).view(shp))
+
+@patch_to(VectorisedTrainer)
+def _sgd(self, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
+    "`sgd_step` on the group's stacked parameters and momentum buffers."
+    sgd_step(self.net.params, self.bufs, grads, lr, mom)
 
 @patch_to(VectorisedTrainer)
 def _grads(self, loss: torch.Tensor, names: list[str]) -> tuple:
@@ -414,6 +436,17 @@ def _target_step(self, step: int) -> list[dict]:
     return self._plain_update(_ce(self.net.logits(h, self.net.features(X, self._draw([[(X, Y, h)]])[0])), Y))
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bf873c16
+def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: list, heads: dict, hyper: tuple,
+                   rule, rho_agg: str, acc_dtype) -> tuple:
+    "GradMix's update of M runs from their per-part gradients: eqs. 6-8 (`mix`), eta (eq. 9), SGD; tensor ops only."
+    lr_sh, mom_sh, lr_hd, mom_hd, beta, gamma, adaptive = hyper
+    res = mix(rule, *gram_stats(src_g, val_g, acc_dtype, runs=True), rho_agg=rho_agg)   # the separate run's functions
+    eta = torch.where(adaptive, adaptive_eta(res.rho, beta, gamma), torch.ones_like(res.rho))
+    mixed = combine(src_g, res.coefs, val_g, runs=True)
+    sgd_step(params, bufs, {n: g for names, gs in zip(groups, mixed) for n, g in zip(names, gs)}, lr_sh * eta, mom_sh)
+    sgd_step(params, bufs, heads, lr_hd, mom_hd)
+    return res, eta
+
 @patch_to(VectorisedTrainer)
 def _gradmix_step(self, step: int) -> list[dict]:
     "GradMix (eqs. 6-10) for every run: per-part gradients, per-run Gram statistics, the rule on all runs' layers, eta, SGD."
@@ -436,12 +469,10 @@ def _gradmix_step(self, step: int) -> list[dict]:
         losses.append(loss.detach())
     by_group = lambda g: [[g[n] for n in names] for names in self.groups]       # the layout the separate run mixes
     src_g, val_g = [by_group(s) for s in src], by_group(val)
-    res = mix(self.rule, *gram_stats(src_g, val_g, self.acc_dtype, runs=True), rho_agg=self.rho_agg)   # the separate run's functions
+    res, eta = self._update(self.net.params, self.bufs, self.groups, src_g, val_g, heads,
+                            (self.lr_sh, self.mom_sh, self.lr_hd, self.mom_hd, self.beta, self.gamma, self.adaptive),
+                            self.rule, self.rho_agg, self.acc_dtype)
     rho, cos, co = res.rho, res.cos, res.coefs
-    eta = torch.where(self.adaptive, adaptive_eta(rho, self.beta, self.gamma), torch.ones_like(rho))
-    mixed = combine(src_g, co, val_g, runs=True)
-    self._sgd({n: g for names, gs in zip(self.groups, mixed) for n, g in zip(names, gs)}, self.lr_sh * eta, self.mom_sh)
-    self._sgd(heads, self.lr_hd, self.mom_hd)
     loss = torch.stack(losses[:k]).sum(0)
     logs = [dict(loss=loss[j], val_loss=losses[k][j], rho=rho[j], eta=eta[j], w=co.src[j], cos=cos[j]) for j in range(M)]
     if co.fallback is not None:                          # as the per-run step logs it (StepInfo.log)
@@ -509,7 +540,7 @@ def _share_data(task, ref, needs_u: bool):
     if not needs_u: kw["U"] = task.U.subset([])
     return dataclasses.replace(task, **kw)
 
-def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=None) -> VectorisedTrainer:
+def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=None, compile: str | None = None) -> VectorisedTrainer:
     "A `VectorisedTrainer` for runs `configs` (one method, task, k and budget; seeds and per-run options may differ)."
     if len({group_key(c) for c in configs}) != 1:
         raise ConfigError("these runs cannot share a vectorised group: they differ in more than seed, beta, gamma, adaptive_lr, lr and momentum")
@@ -522,7 +553,7 @@ def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=No
         task = tasks[i] if tasks is not None else c.build_task()
         ref = ref or task
         members.append(Member(_share_data(task, ref, "U" in method.needs), method, c, model_fn=model_fn))
-    return VectorisedTrainer(members)
+    return VectorisedTrainer(members, compile)
 
 def near_equal_chunks(idx: list, max_models: int | None) -> list[list]:
     "`idx` in near-equal chunks of at most `max_models` (all in one without a limit)."
