@@ -16,24 +16,13 @@ from ..train.budgets import BUDGETS, get_budget
 from ..train.trainer import METHODS, RunConfig, describe_machine
 from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
+from .paper import PAPER_TABLE3, TABLE3_KS
 
 # %% auto #0
-__all__ = ['TABLE3_KS', 'PAPER_TABLE3', 'TABLE3_METHODS', 'TABLE3_DATA', 'TABLE3_LABELS', 'table3_rows', 'summarize_table3',
-           'markdown_table3', 'action_budget', 'check_weights', 'reproduce_table3']
+__all__ = ['TABLE3_METHODS', 'TABLE3_DATA', 'TABLE3_LABELS', 'table3_rows', 'summarize_table3', 'markdown_table3',
+           'action_budget', 'check_weights', 'reproduce_table3']
 
 # %% ../../nbs/experiments/05_actions.ipynb #c46336ee
-TABLE3_KS = (3, 5, 10)
-PAPER_TABLE3 = {  # method -> {"frame": (k=3, 5, 10), "video": (k=3, 5, 10)}, accuracy % on UCF101 split 1 test
-    "target_only": dict(frame=(42.58, 53.31, 63.05), video=(43.74, 55.50, 64.74)),
-    "source_only": dict(frame=(41.96, 41.96, 41.96), video=(43.46, 43.46, 43.46)),
-    "finetune": dict(frame=(55.86, 60.55, 66.77), video=(58.57, 66.01, 70.21)),
-    "energynet": dict(frame=(55.93, 60.82, 66.73), video=(58.70, 66.23, 70.25)),
-    "gradmix": dict(frame=(56.25, 61.73, 67.30), video=(59.41, 66.27, 71.49)),
-    "mdda": dict(frame=(56.65, 61.58, 67.65), video=(60.00, 65.14, 71.54)),
-    "dctn": dict(frame=(57.88, 61.97, 68.46), video=(61.64, 66.59, 72.85)),
-    "gradmix_hard": dict(frame=(68.92, 68.76, 69.25), video=(72.58, 72.34, 73.48)),
-    "gradmix_vat": dict(frame=(69.02, 69.59, 70.11), video=(73.35, 73.05, 73.71)),
-    "gradmix_mixmatch": dict(frame=(69.33, 69.88, 70.09), video=(73.57, 73.46, 73.68))}
 TABLE3_METHODS = tuple(PAPER_TABLE3)
 TABLE3_DATA = {"target_only": "V", "source_only": "S1, S2", "finetune": "S1, S2, V", "energynet": "S1, S2, V", "gradmix": "S1, S2, V",
                "mdda": "S1, S2, V, U", "dctn": "S1, S2, V, U", "gradmix_hard": "S1, S2, V, U", "gradmix_vat": "S1, S2, V, U",

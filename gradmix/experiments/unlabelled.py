@@ -16,21 +16,14 @@ from .tables import REPRODUCERS, write_table
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
 from ..train.budgets import get_budget
 from ..train.trainer import METHODS, RunConfig, describe_machine, get_method, json_safe
+from .paper import PAPER_FIG4, PAPER_TABLE2
 
 # %% auto #0
-__all__ = ['PAPER_TABLE2', 'PAPER_FIG4', 'LOWER_ROWS', 'FIG4_RS', 'run_identity', 'adopt_runs', 'pseudo_label_reports',
-           'reproduce_table1_lower', 'table2_summary', 'table2_markdown', 'reproduce_table2', 'plot_table2',
-           'fig4_summary', 'fig4_markdown', 'reproduce_fig4', 'plot_fig4']
+__all__ = ['LOWER_ROWS', 'FIG4_RS', 'run_identity', 'adopt_runs', 'pseudo_label_reports', 'reproduce_table1_lower',
+           'table2_summary', 'table2_markdown', 'reproduce_table2', 'plot_table2', 'fig4_summary', 'fig4_markdown',
+           'reproduce_fig4', 'plot_fig4']
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #1b0e0e14
-_T2_COLUMNS = [  # gamma = 0.0 .. 0.8; within each, beta = 5 .. 10 (the paper's Table 2, read column by column)
-    (90.92, 90.41, 89.76, 90.05, 90.32, 90.52), (90.96, 90.75, 90.44, 90.89, 90.70, 90.03),
-    (90.95, 89.95, 90.42, 90.93, 90.48, 89.67), (90.58, 90.79, 90.94, 90.57, 90.94, 90.01),
-    (90.75, 90.59, 90.28, 90.77, 90.47, 89.84), (90.75, 89.95, 90.40, 90.69, 90.92, 90.51),
-    (90.51, 90.58, 90.52, 89.99, 90.20, 91.45), (90.63, 90.63, 90.70, 90.58, 90.23, 90.58),
-    (91.12, 90.56, 90.66, 90.71, 90.86, 90.70)]
-PAPER_TABLE2 = {(float(b), g / 10): _T2_COLUMNS[g][b - 5] for g in range(9) for b in range(5, 11)}   # (beta, gamma) -> test acc %, k=3
-PAPER_FIG4 = {k: {3: PAPER_TABLE1["gradmix_hard"][i]} for i, k in enumerate(PAPER_KS)}             # k -> {R: acc %}: only R=3 is known
 LOWER_ROWS = ("gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #6a4769e3
