@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", default="local", choices=list(EXECUTORS), help="where runs execute (default: %(default)s processes)")
     r.add_argument("--executor-opt", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="an option of the executor (repeatable), e.g. --executor-opt address=tcp://host:8786")
-    r.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
+    r.add_argument("--task", default=None, choices=list(TASKS),
+                   help="the task (default: digits; a benchmark over several tasks, such as rules, runs all of its own)")
     r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=None,
                    help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group "
                         "(default: on a GPU; off on a CPU, where separate runs are faster: see the scaling page)")
@@ -191,7 +192,7 @@ def _budget(a):
 def run_config(a) -> RunConfig:
     "The one run configuration a `train` or `reproduce` command line describes."
     methods = [a.method] if a.cmd == "train" else list(METHODS)
-    return RunConfig(method=getattr(a, "method", "gradmix"), options=_options(a, methods), task=a.task,
+    return RunConfig(method=getattr(a, "method", "gradmix"), options=_options(a, methods), task=a.task or "digits",
                      k=getattr(a, "k", 2), seed=getattr(a, "seed", 0), budget=_budget(a), data_root=a.data_root, model=a.model,
                      out=a.out, device=a.device, threads=a.threads, resume=not getattr(a, "no_resume", False),
                      progress=not a.no_progress, download=getattr(a, "download", False))
@@ -258,6 +259,8 @@ def _dispatch(a) -> int:
         if "variants" not in inspect.signature(REPRODUCERS[a.table]).parameters:
             raise ConfigError(f"--variant applies to the tables made of named variants (ablation, paper-check), not {a.table}")
         extra["variants"] = a.variant
+    if a.task and "tasks" in inspect.signature(REPRODUCERS[a.table]).parameters:
+        extra["tasks"] = (a.task,)                                 # a multi-task benchmark on the one task asked for
     _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
                                     executor=a.executor, executor_opts=xopts, **extra,
                                     vectorise=a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda")
