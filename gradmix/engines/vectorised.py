@@ -17,7 +17,7 @@ from ..core import ConfigError, DivergedError, GradmixError
 from ..models.nets import MultiHeadNet
 from ..train.trainer import METHODS, Method, RunConfig, Trainer, get_method
 from ..methods.baselines import SourceOnly, TargetOnly
-from ..methods.gradmix import GradMixMethod
+from ..methods.gradmix_methods import GradMixMethod
 from ..optim.mixer import adaptive_eta
 from ..weighting.base import combine, gram_stats, mix
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError
 from ..train.trainer import METHODS, RunConfig, describe_machine
-from ..methods.gradmix import PAPER_LITERAL
+from ..methods.gradmix_methods import PAPER_LITERAL
 from .grid import TABLE1_UPPER, Job, unique_jobs, job, markdown_table, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS
 from .unlabelled import adopt_runs

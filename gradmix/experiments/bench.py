@@ -12,7 +12,7 @@ from ..core import ConfigError, default_device, set_seed
 from ..models.nets import digit_net
 from ..optim.mixer import GradMix
 from ..weighting.base import RULES, WeightingRule, get_rule, mix
-from ..methods.gradmix import gradmix_step, resolve_fused
+from ..methods.gradmix_methods import gradmix_step, resolve_fused
 
 # %% auto #0
 __all__ = ['RecordingRule', 'bench']

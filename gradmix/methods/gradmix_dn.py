@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .gradmix import GRADMIX_DEFAULTS, GradMixMethod
+from .gradmix_methods import GRADMIX_DEFAULTS, GradMixMethod
 from .mdda import add_domain_norm, domain_segments
 from ..train.trainer import register_method
 

@@ -16,7 +16,7 @@ from ..core import ConfigError, GradmixError, Option, Registry, read_results_jso
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task
 from ..models.nets import MODELS
-from .gradmix import GRADMIX_DEFAULTS, GradMixMethod, gradmix_step
+from .gradmix_methods import GRADMIX_DEFAULTS, GradMixMethod, gradmix_step
 from ..train.budgets import Budget
 from ..train.trainer import Trainer, register_method
 

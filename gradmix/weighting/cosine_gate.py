@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 from ..core import Option
 from .base import Coefs, WeightingRule, check_stats, register_rule
-from .gradmix import DEGENERATE, nonneg_coefs
+from .gradmix_weights import DEGENERATE, nonneg_coefs
 from .gradvac import source_cos
 
 # %% auto #0

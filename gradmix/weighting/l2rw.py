@@ -9,7 +9,7 @@ from torch import Tensor
 from ..core import Option
 from .base import (WeightingRule, check_stats, register_rule, gram_stats, mix, apply_rule,
                                     plot_rule_2d, combine)
-from .gradmix import DEGENERATE, nonneg_coefs
+from .gradmix_weights import DEGENERATE, nonneg_coefs
 
 # %% auto #0
 __all__ = ['solve_l2rw', 'L2RWRule']
