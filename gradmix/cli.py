@@ -248,9 +248,9 @@ def _dispatch(a) -> int:
               f"{res['wall_s']:.0f} s of training; results in {cfg.out}")
         return 0
     out = a.out or f"runs/{a.table}-{a.budget}"
+    vectorise = a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda"
     if a.compile:
-        if a.vectorise is False or (a.vectorise is None and default_device(cfg.device).type != "cuda"):
-            raise ConfigError("--compile applies to vectorised groups: add --vectorise")
+        if not vectorise: raise ConfigError("--compile applies to vectorised groups: add --vectorise")
         os.environ["GRADMIX_COMPILE"] = a.compile              # read where the groups are built, in every worker process
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
@@ -263,7 +263,7 @@ def _dispatch(a) -> int:
         extra["tasks"] = (a.task,)                                 # a multi-task benchmark on the one task asked for
     _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
                                     executor=a.executor, executor_opts=xopts, **extra,
-                                    vectorise=a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda")
+                                    vectorise=vectorise)
     print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     return report_unfinished(json.loads((Path(out) / "meta.json").read_text()))
 

@@ -6,7 +6,7 @@
 Every figure is measured here; the goals are the issue's. Table 1's upper half is estimated from the measured
 group throughput (6 rows x 4 k x 10 seeds x 10,000 steps), not run.
 """
-import argparse, json, os, platform, statistics, sys, time
+import argparse, json, os, platform, sys, time
 import torch
 
 UPPER_HALF_RUNS = 6 * 4 * 10          # Table 1's upper half at the paper's protocol: rows x k x seeds

@@ -11,8 +11,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import ConfigError, DivergedError, GradmixError
-from .vectorised import method_kind
+from ..core import ConfigError, GradmixError
 from .vectorised import method_kind
 from ..train.trainer import RunConfig, Trainer, get_method
 

@@ -5,7 +5,6 @@
 # %% ../../nbs/engines/01_vectorised.ipynb #be53dc01
 from __future__ import annotations
 import copy, dataclasses, json, math, os, threading, time
-from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -15,7 +14,7 @@ from fastprogress.fastprogress import progress_bar
 
 from ..core import ConfigError, DivergedError, GradmixError
 from ..models.nets import MultiHeadNet
-from ..train.trainer import METHODS, Method, RunConfig, Trainer, get_method
+from ..train.trainer import Method, RunConfig, Trainer, get_method
 from ..methods.baselines import SourceOnly, TargetOnly
 from ..methods.gradmix_methods import GradMixMethod
 from ..optim.mixer import adaptive_eta

@@ -11,7 +11,7 @@ from torch import Tensor
 from ..core import ConfigError, Option
 from .base import (Coefs, MixResult, WeightingRule, check_stats, gram_stats, mix, register_rule,
                                     weights_cos, combine, mixed_gradients, flat_stats, apply_rule, plot_rule_2d)
-from .solvers import MAX_EXACT_K, solve_exact
+from .solvers import solve_exact
 
 # %% auto #0
 __all__ = ['SOLVERS', 'DEGENERATE', 'solve_slsqp', 'brute_force_weights', 'best_source', 'nonneg_coefs', 'GradMixRule',
