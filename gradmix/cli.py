@@ -168,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", default="cpu", help="(default: %(default)s)")
     b.add_argument("--models", type=_ints, default=None,
                    help="instead: throughput of M vectorised runs against one run for each M, e.g. --models 3,6,12 (use --width 16 for the cpu budget)")
+
+    s = sub.add_parser("site", help="rerun the result pages at a budget and render the docs site from the fresh runs")
+    s.add_argument("--budget", required=True, choices=list(BUDGETS), help="the budget of the reruns, e.g. smoke")
+    s.add_argument("--page", action="append", default=None, metavar="PATH",
+                   help="a result page under nbs/ (repeatable, e.g. results/ablation.ipynb; default: every page under results/)")
+    s.add_argument("--data-root", default=None, help="the digit data; without it the embedded demo tasks stand in")
+    s.add_argument("--out", default=None, help="the rendered site (default: _site-<budget> in the project)")
     return p
 
 # %% ../nbs/90_cli.ipynb #e4ddbed5
@@ -235,6 +242,9 @@ def _dispatch(a) -> int:
         print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters, warmup=a.warmup, device=a.device, progress=True)))
         return 0
     if a.cmd == "prepare": return PREPARERS[a.dataset](a.args)
+    if a.cmd == "site":
+        from gradmix.experiments.pages import rerun_site
+        rerun_site(a.budget, a.page, a.out, a.data_root); return 0
     cfg = run_config(a)
     if a.cmd == "train":
         cfg = cfg.replace(out=cfg.out or f"runs/{a.task}/{a.method}/k{a.k}/seed{a.seed}")
