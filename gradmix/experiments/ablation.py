@@ -4,20 +4,21 @@
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100002
 from __future__ import annotations
-import json, time
+import json
 from pathlib import Path
 import pandas as pd
 from ..core import ConfigError
-from ..train.trainer import METHODS, RunConfig, describe_machine
+from ..train.trainer import METHODS, RunConfig
 from ..methods.gradmix_methods import PAPER_LITERAL
-from .grid import TABLE1_UPPER, Job, unique_jobs, job, markdown_table, run_grid, summarize, unfinished_runs
-from .tables import REPRODUCERS
+from .grid import TABLE1_UPPER, Job, unique_jobs, job, markdown_table, summarize
+from .tables import REPRODUCERS, TableSpec
 from .unlabelled import adopt_runs
 
 # %% auto #0
-__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'FAIR_CANDIDATES', 'study_base', 'variant_job',
-           'collect', 'study_table', 'frame_markdown', 'paired_delta', 'best_by_hval', 'reproduce_ablation',
-           'reproduce_paper_check', 'fair_choices', 'reproduce_table1_upper_tuned']
+__all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS', 'reproduce_ablation', 'reproduce_paper_check',
+           'FAIR_CANDIDATES', 'reproduce_table1_upper_tuned', 'study_base', 'variant_job', 'collect', 'study_table',
+           'frame_markdown', 'paired_delta', 'best_by_hval', 'variant_jobs', 'study_files', 'study_spec',
+           'fair_choices', 'study_choices', 'chosen_jobs', 'upper_table']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
 LRS = (0.005, 0.01, 0.03)                       # the learning-rate grid of the fair protocol (cpu budget default 0.01)
@@ -106,36 +107,33 @@ def best_by_hval(df: pd.DataFrame, candidates) -> str:
     return m.idxmax()
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab10000b
-@REPRODUCERS.register("ablation")
-def reproduce_ablation(base: RunConfig, out="runs/ablation", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                       executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False, variants=None) -> tuple[pd.DataFrame, str]:
-    "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."
-    ks, seeds, out = tuple(ks or (2, 5)), tuple(seeds or range(5)), Path(out)
-    variants = list(variants or ABLATION_VARIANTS)
-    jobs = unique_jobs(variant_job(v, k, s) for s in seeds for k in ks for v in variants)   # seed-major: early partial results cover every variant
-    base.replace(k=min(ks), seed=seeds[0]).build_task()      # fail fast on missing data
-    t0 = time.time()
-    rows = run_grid(jobs, study_base(base, jobs), out, workers, progress, executor, executor_opts, vectorise)
-    df = collect(out, variants, ks, seeds)
-    df.to_csv(out / "runs.csv", index=False)
+def variant_jobs(plan) -> list[Job]:
+    "Every variant of the call (default: all of the study's) for each k and seed, seed-major: early partial results cover every variant."
+    return unique_jobs(variant_job(v, k, s) for s in plan.seeds for k in plan.ks for v in plan.params["variants"])
+
+def study_files(rows, plan) -> dict:
+    "The study's files: runs.csv (one row per variant, k and seed) and its table, study.csv and study.md."
+    df = collect(plan.out, plan.params["variants"], plan.ks, plan.seeds)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()
-    tab.to_csv(out / "study.csv", index=False)
-    md = frame_markdown(tab) if len(tab) else "(no finished runs)"
-    (out / "study.md").write_text(md + "\n")
-    meta = dict(task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), variants=variants,
-                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads or 1, **unfinished_runs(rows))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return tab, md
+    return {"runs.csv": df, "study.csv": tab, "study.md": frame_markdown(tab) if len(tab) else "(no finished runs)"}
+
+def study_spec(name: str, variants, ks, doc: str) -> TableSpec:
+    "A table of named variants (`variants`: the default set), paired with the paper-literal GradMix."
+    def every_variant(plan): plan.params["variants"] = list(plan.params["variants"] or variants); return {}
+    return TableSpec(name, doc, jobs=variant_jobs, tabulate=study_files, returns=("study.csv", "study.md"),
+                     ks=ks, seeds=tuple(range(5)), params=dict(variants=None), prepare=every_variant,
+                     configure=lambda plan, jobs: study_base(plan.base, jobs),
+                     meta=lambda plan, jobs: dict(variants=plan.params["variants"]))
+
+reproduce_ablation = REPRODUCERS.register("ablation", study_spec(
+    "ablation", ABLATION_VARIANTS, (2, 5),
+    "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."))
 
 # %% ../../nbs/experiments/08_ablation.ipynb #db6d470d
-@REPRODUCERS.register("paper-check")
-def reproduce_paper_check(base: RunConfig, out="runs/paper-check", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                          executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
-                          variants=None) -> tuple[pd.DataFrame, str]:
-    "Source-only and GradMix, paper-literal and as the study chose them, at `base`'s budget (meant: `paper` on a GPU); k = 2, seeds 0-4 by default."
-    return reproduce_ablation(base, out, ks or (2,), seeds, workers, progress, executor, executor_opts, vectorise,
-                              variants or list(PAPER_CHECK))
+reproduce_paper_check = REPRODUCERS.register("paper-check", study_spec(
+    "paper-check", PAPER_CHECK, (2,),
+    "Source-only and GradMix, paper-literal and as the study chose them, at `base`'s budget (meant: `paper` on a GPU); "
+    "k = 2, seeds 0-4 by default."))
 
 # %% ../../nbs/experiments/08_ablation.ipynb #29482081
 FAIR_CANDIDATES = {   # per method of Table 1's upper half: the study's variants it may choose from, on hyper-validation
@@ -156,31 +154,35 @@ def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
                          candidates={v: round(float(means[v]), 2) for v in have}, n_runs=int((df.variant == best).sum())))
     return pd.DataFrame(rows)
 
-@REPRODUCERS.register("table1-upper-tuned")
-def reproduce_table1_upper_tuned(base: RunConfig, out="runs/table1-upper-tuned", ks=None, seeds=None, workers: int = 1,
-                                 progress: bool = True, executor: str = "local", executor_opts: dict | None = None,
-                                 vectorise: bool | int = False, study=None) -> tuple[pd.DataFrame, str]:
-    "Table 1's upper half with each method's settings chosen on hyper-validation by the ablation study in `study` (default: the sibling folder `ablation-<task>-<budget>`)."
-    out = Path(out); budget = base.get_budget()
-    study = Path(study or out.parent / f"ablation-{base.task}-{budget.name}")
+# %% ../../nbs/experiments/08_ablation.ipynb #46cbbd4b
+def study_choices(plan) -> dict:
+    "The study the table's choices come from (`study`, default the sibling `ablation-<task>-<budget>`) and its choices."
+    study = Path(plan.params["study"] or plan.out.parent / f"ablation-{plan.base.task}-{plan.budget.name}")
     if not (study / "runs.csv").exists():
-        raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task {base.task} --budget {budget.name} "
-                          f"--out {study}` first (the choices are made on its hyper-validation accuracies)")
+        raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task {plan.base.task} --budget "
+                          f"{plan.budget.name} --out {study}` first (the choices are made on its hyper-validation accuracies)")
     choices = fair_choices(pd.read_csv(study / "runs.csv"))
     missing = [m for m in TABLE1_UPPER if m not in set(choices.method)]
     if missing: raise ConfigError(f"the study in {study} has no finished runs for {missing}")
-    ks, seeds = tuple(ks or (2, 3, 4, 5)), tuple(seeds or budget.seeds)
-    base.replace(k=min(ks), seed=seeds[0]).build_task()
-    chosen = choices.set_index("method").chosen
-    jobs = unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in ks for s in seeds)   # Source-only: one run per seed
-    t0 = time.time(); out.mkdir(parents=True, exist_ok=True); base = study_base(base, jobs)   # the variants as the study ran them
-    adopt_runs(jobs, base, out)                              # the study's identical runs (symlinked, not retrained)
-    rows = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
-    summary = summarize(rows); table = markdown_table(summary, TABLE1_UPPER)
-    summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
-    meta = dict(task=base.task, budget=budget.__dict__, ks=list(ks), seeds=list(seeds), study=str(study),
-                choices=choices.to_dict("records"), adopted=sum(j.dir(out).is_symlink() for j in jobs),   # this call's and earlier ones'
-                workers=workers, wall_s=round(time.time() - t0, 1),
-                machine=describe_machine(base.device), torch_threads=base.threads or 1, **unfinished_runs(rows))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+    return dict(study=study, choices=choices)
+
+def chosen_jobs(plan) -> list[Job]:
+    "Each method of Table 1's upper half as its chosen variant, every k and seed (Source-only: one run per seed)."
+    chosen = plan.found["choices"].set_index("method").chosen
+    return unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in plan.ks for s in plan.seeds)
+
+# %% ../../nbs/experiments/08_ablation.ipynb #ff38903e
+def upper_table(rows, plan) -> dict:
+    summary = summarize(rows)
+    return {"summary.csv": summary, "table.md": markdown_table(summary, TABLE1_UPPER)}
+
+reproduce_table1_upper_tuned = REPRODUCERS.register("table1-upper-tuned", TableSpec(
+    "table1-upper-tuned",
+    "Table 1's upper half with each method's settings chosen on hyper-validation by the ablation study in `study` "
+    "(default: the sibling folder `ablation-<task>-<budget>`).",
+    jobs=chosen_jobs, tabulate=upper_table, ks=(2, 3, 4, 5), params=dict(study=None), prepare=study_choices,
+    configure=lambda plan, jobs: study_base(plan.base, jobs),                # the variants as the study ran them
+    adopt=lambda jobs, plan: adopt_runs(jobs, plan.base, plan.out),          # the study's identical runs, linked
+    meta=lambda plan, jobs: dict(study=str(plan.found["study"]), choices=plan.found["choices"].to_dict("records"),
+                                 adopted=sum(j.dir(plan.out).is_symlink() for j in jobs)),   # this call's and earlier ones'
+    paper="PAPER_TABLE1"))

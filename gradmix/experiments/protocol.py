@@ -10,13 +10,13 @@ import pandas as pd
 from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
 from .grid import METHOD_LABELS, Job, unique_jobs, job, run_grid, unfinished_runs
-from .tables import REPRODUCERS
+from .tables import REPRODUCERS, TableSpec
 
 # %% auto #0
-__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'TABLE1_ROWS', 'MDDA_STUDY', 'lr_budget', 'tuning_jobs', 'lr_order',
-           'tuning_summary', 'choose_backbone', 'tuning_choices', 'tuning_markdown', 'tuning_stage',
+__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'TABLE1_ROWS', 'MDDA_STUDY', 'reproduce_table1', 'lr_budget', 'tuning_jobs',
+           'lr_order', 'tuning_summary', 'choose_backbone', 'tuning_choices', 'tuning_markdown', 'tuning_stage',
            'reproduce_table1_tuning', 'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label',
-           'table1_jobs', 'paired_vs', 'reproduce_table1', 'run_mdda_study']
+           'table1_jobs', 'paired_vs', 'tuning_choices_of', 'table1_files', 'run_mdda_study', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 LRS = (0.005, 0.01, 0.03)   # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -177,42 +177,48 @@ def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["k", "mean", "se", "n", "method"])
 
 # %% ../../nbs/experiments/09_protocol.ipynb #42de4954
-@REPRODUCERS.register("table1")
-def reproduce_table1(base: RunConfig, out="runs/table1", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                     executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
-                     tuning=None, rows=TABLE1_ROWS, mdda_study: bool = True) -> tuple[pd.DataFrame, str]:
-    "Table 1 under one protocol: every row at its lr chosen by `tuning` (default: sibling `table1-tuning-<budget>`)."
-    from gradmix.experiments.grid import PAPER_KS, markdown_table, summarize
-    from gradmix.experiments.unlabelled import adopt_runs
-    out, budget = Path(out), base.get_budget()
-    tuning = Path(tuning or out.parent / f"table1-tuning-{budget.name}")
-    if base.model is not None: raise ConfigError("table1 uses the backbone its tuning grid chose; leave out --model")
+def tuning_choices_of(plan) -> dict:
+    "The tuning folder (`tuning`, default the sibling `table1-tuning-<budget>`), its chosen rates and backbone."
+    tuning = Path(plan.params["tuning"] or plan.out.parent / f"table1-tuning-{plan.budget.name}")
+    if plan.base.model is not None: raise ConfigError("table1 uses the backbone its tuning grid chose; leave out --model")
     lrs, backbone = read_choices(tuning)
-    ks, seeds, base = tuple(ks or PAPER_KS), tuple(seeds or range(5)), base.replace(model=backbone)
-    base.replace(k=min(ks), seed=seeds[0]).build_task()           # fail fast on missing data
-    jobs, t0 = table1_jobs(lrs, ks, seeds, rows), time.time()
-    out.mkdir(parents=True, exist_ok=True)
-    adopted = adopt_runs(jobs, base, out, sources=[tuning / backbone])   # the tuning grid's identical runs
-    rows_ = run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
-    summary = summarize(rows_); summary.to_csv(out / "summary.csv", index=False)
-    paired_vs(rows_).to_csv(out / "paired.csv", index=False)
-    table = markdown_table(summary, [m for m in rows if m in set(rows_.method)]); (out / "table.md").write_text(table + "\n")
-    meta = dict(table="table1", protocol="one", task=base.task, budget=budget.__dict__, backbone=backbone, lrs=lrs,
-                tuning=str(tuning), ks=list(ks), seeds=list(seeds), options=base.options, adopted=len(adopted),
-                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads or 1, **unfinished_runs(rows_))
-    if mdda_study: meta["mdda_study"] = run_mdda_study(base, out, tuning, ks, seeds, workers, progress, executor, executor_opts)
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+    return dict(tuning=tuning, lrs=lrs, backbone=backbone)
 
-def run_mdda_study(base, out, tuning, ks, seeds, workers, progress, executor, executor_opts) -> dict:
-    "MDDA's two ideas apart on the batch-norm backbone, k = 2 and 5 (of `ks`), into `out/mdda-study`; its summary."
+def table1_files(rows, plan) -> dict:
+    "Table 1's files: summary.csv, paired.csv (each row minus Fine-tune, paired by k and seed) and table.md."
+    from gradmix.experiments.grid import markdown_table, summarize
+    summary = summarize(rows)
+    shown = [m for m in plan.params["rows"] if m in set(rows.method)]
+    return {"summary.csv": summary, "paired.csv": paired_vs(rows), "table.md": markdown_table(summary, shown)}
+
+# %% ../../nbs/experiments/09_protocol.ipynb #9b23e1bd
+def run_mdda_study(plan, rows=None) -> dict:
+    "MDDA's two ideas apart on the batch-norm backbone, k = 2 and 5 (of the table's), into `out/mdda-study`; its summary."
     from gradmix.experiments.grid import summarize
     from gradmix.experiments.unlabelled import adopt_runs
-    lr, d = chosen_lr(tuning, "digit_bn", "mdda"), Path(out) / "mdda-study"
-    jobs, bn = mdda_study_jobs(lr, [k for k in ks if k in (2, 5)] or list(ks), seeds), base.replace(model="digit_bn")
-    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=[Path(tuning) / "digit_bn"])
-    rows = run_grid(jobs, bn, d, workers, progress, executor, executor_opts, False)
+    if not plan.params["mdda_study"]: return {}
+    tuning, d = plan.found["tuning"], plan.out / "mdda-study"
+    lr, bn = chosen_lr(tuning, "digit_bn", "mdda"), plan.base.replace(model="digit_bn")
+    jobs = mdda_study_jobs(lr, [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds)
+    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=[tuning / "digit_bn"])
+    rows = plan.run(jobs, bn, d, vectorise=False)
     rows = rows.assign(method=[mdda_study_label(r) for r in rows.to_dict("records")]); rows.to_csv(d / "runs.csv", index=False)
-    summary = summarize(rows); summary.to_csv(d / "summary.csv", index=False)
-    return dict(lr=lr, backbone="digit_bn", **unfinished_runs(rows))
+    summarize(rows).to_csv(d / "summary.csv", index=False)
+    return dict(mdda_study=dict(lr=lr, backbone="digit_bn", **unfinished_runs(rows)))
+
+# %% ../../nbs/experiments/09_protocol.ipynb #317f29a3
+def adopt_tuning_runs(jobs, plan) -> None:
+    "Link the tuning grid's identical runs instead of training them again (counted in meta.json)."
+    from gradmix.experiments.unlabelled import adopt_runs
+    plan.found["adopted"] = adopt_runs(jobs, plan.base, plan.out, sources=[plan.found["tuning"] / plan.found["backbone"]])
+
+reproduce_table1 = REPRODUCERS.register("table1", TableSpec(
+    "table1", "Table 1 under one protocol: every row at its lr chosen by `tuning` (default: sibling `table1-tuning-<budget>`).",
+    jobs=lambda plan: table1_jobs(plan.found["lrs"], plan.ks, plan.seeds, plan.params["rows"]),
+    tabulate=table1_files, seeds=tuple(range(5)), params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True),
+    prepare=tuning_choices_of, configure=lambda plan, jobs: plan.base.replace(model=plan.found["backbone"]),
+    adopt=adopt_tuning_runs, extra=run_mdda_study,
+    meta=lambda plan, jobs: dict(table="table1", protocol="one", backbone=plan.found["backbone"], lrs=plan.found["lrs"],
+                                 tuning=str(plan.found["tuning"]), options=plan.base.options,
+                                 adopted=len(plan.found["adopted"])),
+    paper="PAPER_TABLE1"))

@@ -4,19 +4,19 @@
 
 # %% ../../nbs/experiments/02_tables.ipynb #abd33a7e
 from __future__ import annotations
-import json, time
+import inspect, json, time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 import pandas as pd
-import torch
-from ..core import Registry
+from ..core import ConfigError, Registry
 from ..train.trainer import RunConfig, describe_machine
-from .grid import (PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize,
+from .grid import (PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize,
                                      unfinished_runs)
-from ..train.trainer import METHODS
 
 # %% auto #0
-__all__ = ['REPRODUCERS', 'TABLE1_BASELINES', 'write_table', 'reproduce_grid', 'reproduce_table1_upper',
-           'reproduce_table1_baselines']
+__all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines',
+           'write_table', 'Plan', 'TableSpec', 'write_files', 'common_meta', 'run_spec', 'method_grid']
 
 # %% ../../nbs/experiments/02_tables.ipynb #8941147e
 REPRODUCERS = Registry("reproducer", builtins=["gradmix.experiments"])
@@ -33,23 +33,115 @@ def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, see
     (out / "table.md").write_text(table + "\n")
     return summary, table
 
-def reproduce_grid(methods, base: RunConfig, out, ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                   executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
-    "Run `methods` for every k and seed (default: the paper's k, the budget's seeds) and write the table files."
-    ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
-    base.replace(k=min(ks), seed=seeds[0]).build_task()       # fail fast on missing data, before any worker starts
-    t0 = time.time()
-    rows = run_grid(plan_jobs(methods, ks, seeds), base, out, workers, progress, executor, executor_opts, vectorise)
-    return write_table(rows, out, methods, base, ks, seeds, workers, t0)
+# %% ../../nbs/experiments/02_tables.ipynb #eecce08b
+@dataclass
+class Plan:
+    "One call of a reproducer: the base run, the output folder, the grid, the spec's own keywords, and what it found."
+    base: RunConfig
+    out: Path
+    ks: tuple
+    seeds: tuple
+    params: dict                                  # the spec's own keywords (e.g. variants, the tuning folder)
+    grid: dict = field(default_factory=dict)      # how runs execute: workers, progress, executor, executor_opts, vectorise
+    found: dict = field(default_factory=dict)     # what `prepare` read from the folders it needs
 
-@REPRODUCERS.register("table1-upper")
-def reproduce_table1_upper(base: RunConfig, out="runs/table1-upper", **grid) -> tuple[pd.DataFrame, str]:
-    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."
-    return reproduce_grid(TABLE1_UPPER, base, out, **grid)
+    @property
+    def budget(self): return self.base.get_budget()
 
+    def run(self, jobs, base: RunConfig | None = None, out: Path | None = None, **grid) -> pd.DataFrame:
+        "Run `jobs` as this call runs its grid (or with `grid` overrides), by default into the table's folder."
+        g = {**self.grid, **grid}
+        return run_grid(jobs, base or self.base, out or self.out, g["workers"], g["progress"], g["executor"],
+                        g["executor_opts"], g["vectorise"])
+
+# %% ../../nbs/experiments/02_tables.ipynb #55a9948d
+GRID_KEYWORDS = dict(ks=None, seeds=None, workers=1, progress=True, executor="local", executor_opts=None, vectorise=False)
+
+@dataclass(frozen=True)
+class TableSpec:
+    "A table or figure as data; calling it runs it (`run_spec`)."
+    name: str
+    doc: str
+    jobs: Callable                        # Plan -> the runs (a list of Job)
+    tabulate: Callable                    # (rows, Plan) -> {file name: DataFrame or Markdown}
+    returns: tuple = ("summary.csv", "table.md")   # the two files whose contents a call returns: (table, Markdown)
+    ks: tuple = PAPER_KS                  # default k values
+    seeds: tuple | None = None            # default seeds (None: the budget's)
+    params: dict = field(default_factory=dict)   # the spec's own keywords with their defaults
+    prepare: Callable | None = None       # Plan -> dict: read (and check) what must exist first, before anything runs
+    configure: Callable | None = None     # (Plan, jobs) -> the base config the runs use
+    adopt: Callable | None = None         # (jobs, Plan) -> None: link identical finished runs from other folders
+    extra: Callable | None = None         # (Plan, rows) -> dict: a stage after the table, recorded in meta.json
+    meta: Callable | None = None          # (Plan, jobs) -> dict: what meta.json records beyond the common fields
+    paper: str | None = None              # the name of the paper's numbers in gradmix.experiments.paper
+
+    def __post_init__(self):
+        grid = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in GRID_KEYWORDS.items()]
+        own = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in self.params.items()]
+        sig = inspect.Signature([inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                                 inspect.Parameter("out", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None), *grid, *own])
+        object.__setattr__(self, "__signature__", sig)    # what the CLI inspects: which keywords this table takes
+        object.__setattr__(self, "__doc__", self.doc)
+
+    def __call__(self, base: RunConfig, out=None, **kwargs): return run_spec(self, base, out, **kwargs)
+
+    def paper_numbers(self) -> dict:
+        "The paper's numbers for this table (empty when the paper has none)."
+        from gradmix.experiments import paper
+        return getattr(paper, self.paper) if self.paper else {}
+
+# %% ../../nbs/experiments/02_tables.ipynb #7875dccb
+def write_files(files: dict, out: Path) -> None:
+    "Write each DataFrame as CSV and each string as text (ending in a newline) under `out`."
+    for name, v in files.items():
+        if isinstance(v, pd.DataFrame): v.to_csv(out / name, index=False)
+        else: (out / name).write_text(v + "\n")
+
+def common_meta(plan: Plan, t0: float, rows: pd.DataFrame) -> dict:
+    "What every table's meta.json records: task, budget, grid, workers, wall time, machine, threads, unfinished runs."
+    b = plan.base
+    return dict(task=b.task, budget=plan.budget.__dict__, ks=list(plan.ks), seeds=list(plan.seeds), workers=plan.grid["workers"],
+                wall_s=round(time.time() - t0, 1), machine=describe_machine(b.device), torch_threads=b.threads or 1,
+                **unfinished_runs(rows))
+
+# %% ../../nbs/experiments/02_tables.ipynb #3aa5aeba
+def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, workers: int = 1, progress: bool = True,
+             executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
+             **params) -> tuple[pd.DataFrame, str]:
+    "Run table `spec` into `out` (default runs/<name>) and write its files; `(table, markdown)`."
+    unknown = set(params) - set(spec.params)
+    if unknown: raise ConfigError(f"{spec.name} takes no option(s) {sorted(unknown)}; its own: {sorted(spec.params)}")
+    ks, budget = tuple(ks or spec.ks), base.get_budget()
+    plan = Plan(base, Path(out or f"runs/{spec.name}"), ks, tuple(seeds or spec.seeds or budget.seeds),
+                {**spec.params, **params}, dict(workers=workers, progress=progress, executor=executor,
+                                                executor_opts=executor_opts, vectorise=vectorise))
+    plan.found = spec.prepare(plan) if spec.prepare else {}
+    jobs = spec.jobs(plan)
+    base.replace(k=min(plan.ks), seed=plan.seeds[0]).build_task()      # fail fast on missing data, before any worker
+    plan.base = spec.configure(plan, jobs) if spec.configure else base
+    t0 = time.time(); plan.out.mkdir(parents=True, exist_ok=True)
+    if spec.adopt: spec.adopt(jobs, plan)
+    rows = plan.run(jobs)
+    files = spec.tabulate(rows, plan); write_files(files, plan.out)
+    meta = {**common_meta(plan, t0, rows), **(spec.meta(plan, jobs) if spec.meta else {})}
+    if spec.extra: meta |= spec.extra(plan, rows)
+    (plan.out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    return tuple(files[f] for f in spec.returns)
+
+# %% ../../nbs/experiments/02_tables.ipynb #dde15e27
+def method_grid(name: str, methods, doc: str, paper: str | None = "PAPER_TABLE1") -> TableSpec:
+    "The table of `methods` at every k and seed, with mean ± s.e. per method and k (summary.csv, table.md)."
+    def tabulate(rows, plan):
+        summary = summarize(rows)
+        return {"summary.csv": summary, "table.md": markdown_table(summary, methods)}
+    return TableSpec(name, doc, jobs=lambda plan: plan_jobs(methods, plan.ks, plan.seeds), tabulate=tabulate,
+                     meta=lambda plan, jobs: dict(methods=list(methods), options=plan.base.options), paper=paper)
+
+# %% ../../nbs/experiments/02_tables.ipynb #ea7c4ebd
 TABLE1_BASELINES = ["mme", "mdda", "dctn"]
-
-@REPRODUCERS.register("table1-baselines")
-def reproduce_table1_baselines(base: RunConfig, out="runs/table1-baselines", **grid) -> tuple[pd.DataFrame, str]:
-    "Table 1's comparison baselines that use the unlabelled target: MME, MDDA and DCTN."
-    return reproduce_grid(TABLE1_BASELINES, base, out, **grid)
+reproduce_table1_upper = REPRODUCERS.register("table1-upper", method_grid(
+    "table1-upper", TABLE1_UPPER,
+    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."))
+reproduce_table1_baselines = REPRODUCERS.register("table1-baselines", method_grid(
+    "table1-baselines", TABLE1_BASELINES,
+    "Table 1's comparison baselines that use the unlabelled target: MME, MDDA and DCTN."))
