@@ -83,6 +83,7 @@ def _ints(s: str) -> tuple:
     if any(v < 0 for v in vals): raise argparse.ArgumentTypeError(f"expected non-negative integers, got {s!r}")
     return vals
 
+# %% ../nbs/90_cli.ipynb #e6133ba3
 def _common(q: argparse.ArgumentParser) -> None:
     "Options shared by `train` and `reproduce`."
     g = q.add_argument_group("run")
@@ -109,6 +110,7 @@ def _common(q: argparse.ArgumentParser) -> None:
     b.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                    help="start from pretrained weights where the model has them (ResNet-18: ImageNet); --no-pretrained: random")
 
+# %% ../nbs/90_cli.ipynb #f5b24111
 def build_parser() -> argparse.ArgumentParser:
     "The `gradmix` command's parser: subcommands demo, train, reproduce, prepare and bench."
     p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
@@ -229,6 +231,7 @@ def _train_data_parallel(cfg: RunConfig) -> dict | None:
     from gradmix.engines.ddp import ddp_launch
     return ddp_launch(cfg)
 
+# %% ../nbs/90_cli.ipynb #daa34bdf
 def _dispatch(a) -> int:
     if a.cmd == "demo":
         print(demo(a.out, a.k, a.seed, a.budget, workers=a.workers)); return 0
@@ -277,6 +280,7 @@ def _dispatch(a) -> int:
     print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     return report_unfinished(json.loads((Path(out) / "meta.json").read_text()))
 
+# %% ../nbs/90_cli.ipynb #6bdd2139
 @contextlib.contextmanager
 def _sigterm_stops():
     "While a command runs, SIGTERM (a scheduler's stop) raises `StopRequested` as Ctrl-C would; training checkpoints first."

@@ -205,6 +205,7 @@ def _int(v, default: int = -1) -> int:
     a = np.asarray(v).ravel()
     return int(a[0]) if a.size else default
 
+# %% ../../nbs/data/04_actions.ipynb #aefeba16
 def read_mpii_mat(path) -> tuple[list, np.ndarray, list, list]:
     "(image names, img_train flags, act ids, 'category: activity' names) from an MPII `RELEASE` .mat file."
     import scipy.io as sio

@@ -344,6 +344,7 @@ def _video_splits(labels: np.ndarray, classes, k: int, seed: int, n_hval: int) -
     U = sorted(set(np.concatenate(list(rest.values())).tolist()) - set(V))
     return sorted(V), sorted(hval), U
 
+# %% ../../nbs/data/05_frames.ipynb #2f8ed088
 def actions_task(k: int, seed: int, root="data", n_hval: int = 505, download: bool = False, split: int = 1) -> Task:
     "The action task: MPII (own head) + BU101 (UCF101's head) -> UCF101 split `split` frames; V = k clips per class."
     if not isinstance(k, int) or k < 1: raise TaskError(f"k (labelled clips per class) must be an integer >= 1, got {k!r}")

@@ -125,6 +125,7 @@ _MNIST_MD5 = {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",   #
               "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"}
 _CHECKED: dict = {}   # (path, size, mtime) -> md5 matched, so a file is hashed once per process and change
 
+# %% ../../nbs/data/01_images.ipynb #e93870c8
 def _check_md5(what: str, files, root, md5s: dict) -> None:
     "A `DataCorruptError` naming any present file whose MD5 is not the published one (a right-sized corruption)."
     for f in files:

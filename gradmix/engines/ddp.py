@@ -66,6 +66,7 @@ def average_buffers(model: nn.Module) -> None:
     if bs:
         for b, r in zip(bs, _all_reduce(bs)): b.copy_(r / dist.get_world_size())
 
+# %% ../../nbs/engines/02_ddp.ipynb #e4ba2408
 class ShardedStep:
     "Mixin: the step of a GradMix method, Source-only or Target-only on this process's shard of every batch, made whole by one all-reduce."
     kind: str = "gradmix"

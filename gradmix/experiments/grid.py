@@ -66,6 +66,7 @@ def unique_jobs(jobs) -> list[Job]:
         if j.key() not in seen: seen.add(j.key()); out.append(j)
     return out
 
+# %% ../../nbs/experiments/01_grid.ipynb #df5f5001
 def plan_jobs(methods, ks, seeds) -> list[Job]:
     "One run per method, k and seed (one per seed for methods that do not use k)."
     unknown = [m for m in methods if m not in METHODS]
@@ -96,6 +97,7 @@ def _scoped(options: dict, method: str | None) -> dict:
     if method is None: return {k: v for k, v in options.items() if "." not in k}
     return {k.partition(".")[2]: v for k, v in options.items() if k.partition(".")[0] == method}
 
+# %% ../../nbs/experiments/01_grid.ipynb #4da81ca6
 def options_for(method: str, options: dict) -> dict:
     "The subset of `options` that `method` lets a user set; an option written `METHOD.KEY` is for that method only (and wins)."
     mine = _scoped(options, None) | _scoped(options, method)
@@ -216,6 +218,7 @@ def _flag(k: str, v) -> str:
     if k == "pretrained": return "--pretrained" if v else "--no-pretrained"
     return f"--{k.replace('_', '-')} {v}"
 
+# %% ../../nbs/experiments/01_grid.ipynb #d5e704ea
 def check_existing_runs(cfgs) -> None:
     "A grid never reuses a finished run made with other options or another budget (it would be relabelled): a clear error."
     fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
@@ -238,6 +241,7 @@ def local_workers(asked: int, n_runs: int) -> int:
     if n < asked: note(f"--workers {asked}: {n} worker process(es), for {n_runs} run(s) on {cores} core(s)", key=f"workers{asked}-{n}")
     return n
 
+# %% ../../nbs/experiments/01_grid.ipynb #192e0e09
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
     "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
@@ -282,6 +286,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     rows.to_csv(out / "runs.csv", index=False)
     return rows
 
+# %% ../../nbs/experiments/01_grid.ipynb #a3b86378
 def cancel_queued(ex) -> None:
     "Cancel the runs a process pool has not started; the busy workers finish (or, signalled too, checkpoint and stop)."
     if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)   # once: a second call waits for nothing

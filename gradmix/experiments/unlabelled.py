@@ -134,6 +134,7 @@ def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> st
                      f"{r.n_top}/{r.n} | {'–' if p is None else f'{p:.2f}'} |")
     return "\n".join(lines)
 
+# %% ../../nbs/experiments/04_unlabelled.ipynb #7bc77a56
 @REPRODUCERS.register("table2")
 def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, workers: int = 1, progress: bool = True,
                      executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
@@ -153,6 +154,7 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
 
+# %% ../../nbs/experiments/04_unlabelled.ipynb #a2bc3c99
 def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
     "Heat maps over (beta, gamma): our test and hyper-validation accuracy at k, and the paper's Table 2 with our settings outlined."
     import matplotlib.pyplot as plt

@@ -362,6 +362,7 @@ class GradMixPseudo(GradMixMethod):
     _extra = None
     def extra_grads(self, loss: Tensor) -> list: raise NotImplementedError   # see GradMixSSL
 
+# %% ../../nbs/methods/06_pseudo_labels.ipynb #29d1c9ce
 @register_method("gradmix_hard")
 class GradMixHard(GradMixPseudo):
     "GradMix w/ hard label: S_u = the images of U on which the top R pool models agree with probability > threshold (cross-entropy)."

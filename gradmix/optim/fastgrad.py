@@ -53,6 +53,7 @@ def _layer_grads(m: nn.Module, inp: Tensor, gout: Tensor, need_w: bool, need_b: 
         list(m.dilation), False, [0] * nd, m.groups, [False, need_w, need_b])
     return gw, gb
 
+# %% ../../nbs/optim/02_fastgrad.ipynb #fdd64b31
 def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str]],
                      groups: Sequence | None = None) -> PartGrads:
     "Each part's (x, y, head) own mean-cross-entropy gradient for the shared `groups` and its head, from one forward and one backward pass."

@@ -51,6 +51,7 @@ class Budget:
         if bad: raise ConfigError(f"unknown budget field(s) {sorted(bad)}")
         return dataclasses.replace(self, **kw)
 
+# %% ../../nbs/train/01_budgets.ipynb #9d346bb9
 BUDGETS = Registry("budget")   # every built-in budget is here (the actions and unlabelled pages explain theirs)
 for _b in [
     Budget("paper"),

@@ -437,6 +437,7 @@ def stop_requests():
 
 LOCK_FILE = "run.lock"
 
+# %% ../../nbs/train/02_trainer.ipynb #81e69445
 @contextlib.contextmanager
 def run_lock(out: Path | None):
     "Hold `out/run.lock` while this process writes run folder `out`; another process is refused, the holder named."
@@ -465,6 +466,7 @@ def writes_to(self) -> Path | None:
     "The run folder this process writes (locked while it trains); data-parallel ranks other than 0 write none."
     return self.out
 
+# %% ../../nbs/train/02_trainer.ipynb #1e234dfd
 @patch_to(Trainer)
 def _fit(self, stop_after: int | None = None) -> dict | None:
     if self.resume and self.ckpt_path and self.ckpt_path.exists():
@@ -481,6 +483,7 @@ def _fit(self, stop_after: int | None = None) -> dict | None:
         res = self._train(steps, bar, t0, total, stop_after, stop)
     return res
 
+# %% ../../nbs/train/02_trainer.ipynb #028303e0
 @patch_to(Trainer)
 def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
     "The training loop of `fit`; a stop request (Ctrl-C, SIGTERM) checkpoints at the next step boundary and raises."
@@ -505,6 +508,7 @@ def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
     self.wall_s += time.time() - t0
     return self._finish()
 
+# %% ../../nbs/train/02_trainer.ipynb #85cf9ad6
 @functools.cache
 def code_provenance() -> dict:
     "The code a run ran: gradmix's version, its git commit and whether tracked files had changes (from a checkout), versions."
@@ -526,6 +530,7 @@ def describe_machine(device=None) -> str:
     d = default_device(device)
     return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
 
+# %% ../../nbs/train/02_trainer.ipynb #9c5358d0
 @patch_to(Trainer)
 def _finish(self) -> dict:
     last = self.evaluate(self.task.test)
