@@ -7,7 +7,6 @@ from __future__ import annotations
 import torch
 from .images import ImageSet, load_dataset, register_dataset
 from .tasks import TASKS, build_task
-from .printed import PRINTED_SEED
 
 # %% auto #0
 __all__ = ['HARMFUL_SOURCE', 'DIGITS_HARMFUL', 'shift_labels', 'shifted_printed', 'digits_harmful_task']

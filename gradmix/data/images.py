@@ -4,15 +4,13 @@
 
 # %% ../../nbs/data/01_images.ipynb #476de4ad
 from __future__ import annotations
-import hashlib, inspect, os, warnings
+import hashlib, inspect, os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from ..core import GradmixError, DataCorruptError, DataMissingError, ConfigError, Registry, note
 
 # %% auto #0

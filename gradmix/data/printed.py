@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import torch
-from ..core import ConfigError
-from .images import ImageSet, preprocess_digits, register_dataset, load_dataset, find_data_root
+from .images import ImageSet, preprocess_digits, register_dataset
 from .tasks import TASKS, build_task
 
 # %% auto #0

@@ -6,9 +6,8 @@
 from __future__ import annotations
 import numpy as np
 import torch
-
 from ..core import ConfigError, torch_generator
-from .images import ImageSet, preprocess_digits
+from .images import ImageSet
 
 # %% auto #0
 __all__ = ['epoch_seed', 'BatchStream', 'make_stream']

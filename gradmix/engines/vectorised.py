@@ -11,7 +11,6 @@ from torch import nn
 from torch.func import functional_call, vmap
 from fastcore.basics import patch_to
 from fastprogress.fastprogress import progress_bar
-
 from ..core import ConfigError, DivergedError, GradmixError
 from ..models.nets import MultiHeadNet
 from ..train.trainer import Method, RunConfig, Trainer, get_method

@@ -4,10 +4,9 @@
 
 # %% ../../nbs/experiments/03_bench.ipynb #888e9234
 from __future__ import annotations
-import copy, math, os, platform, statistics, time
+import copy, os, platform, statistics, time
 import torch
 import torch.nn.functional as F
-
 from ..core import ConfigError, default_device, set_seed
 from ..models.nets import digit_net
 from ..optim.mixer import GradMix

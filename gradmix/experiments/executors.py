@@ -4,9 +4,8 @@
 
 # %% ../../nbs/experiments/06_executors.ipynb #3393edcc
 from __future__ import annotations
-import json, logging
+import logging
 from collections import deque
-from pathlib import Path
 from ..core import ConfigError
 from .grid import EXECUTORS, InProcess, run_finished, run_job
 

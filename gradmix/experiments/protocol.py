@@ -61,9 +61,10 @@ def choose_backbone(summary: pd.DataFrame, lr: float, methods) -> str | None:
     score = at[at.backbone.isin(complete)].groupby("backbone").hval.mean()
     return score.idxmax() if len(score) else None
 
-def tuning_choices(rows: pd.DataFrame, backbone_lr: float) -> tuple[pd.DataFrame, str | None]:
+def tuning_choices(rows: pd.DataFrame, backbone_lr: float, summary: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, str | None]:
     "Each method's chosen lr per backbone (with its accuracies), and the backbone chosen at `backbone_lr`."
-    s = tuning_summary(rows)
+    s = tuning_summary(rows) if summary is None else summary      # `summary`: the rows' tuning_summary, if made already
     picks = pd.DataFrame([_pick_lr(g) for _, g in s.groupby(["backbone", "method"])]).reset_index(drop=True)
     return picks, choose_backbone(s, backbone_lr, set(rows.method))
 
@@ -111,8 +112,9 @@ def reproduce_table1_tuning(base: RunConfig, out="runs/table1-tuning", ks=None, 
         for lr in [lr for lr in lr_order(lrs, backbone_lr) if lr != backbone_lr]:
             parts += tuning_stage(methods, ks, seeds, lr, [chosen], base, out, run)
     rows = pd.concat(parts, ignore_index=True); rows.to_csv(out / "runs.csv", index=False)
+    for b, g in rows.groupby("backbone"): g.to_csv(out / b / "runs.csv", index=False)   # every stage's, not the last one's
     summary = tuning_summary(rows); summary.to_csv(out / "summary.csv", index=False)
-    picks, chosen = tuning_choices(rows, backbone_lr); picks.to_csv(out / "choices.csv", index=False)
+    picks, chosen = tuning_choices(rows, backbone_lr, summary); picks.to_csv(out / "choices.csv", index=False)
     table = tuning_markdown(summary, picks, chosen); (out / "tuning.md").write_text(table + "\n")
     meta = dict(table="table1-tuning", task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds),
                 lrs=list(lrs), backbone_lr=backbone_lr, backbones=list(backbones), methods=list(methods),

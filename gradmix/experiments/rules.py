@@ -8,7 +8,7 @@ import json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from ..core import ConfigError, option_default
+from ..core import ConfigError
 from ..train.trainer import RunConfig, describe_machine
 from ..weighting.base import RULES
 from .grid import Job, unique_jobs, job, run_grid, unfinished_runs

@@ -4,15 +4,13 @@
 
 # %% ../../nbs/experiments/05_table3.ipynb #4153d490
 from __future__ import annotations
-import dataclasses, json, os, time
+import dataclasses, json, time
 from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
 from ..core import GradmixError, read_results_json
 from ..models.nets import MODELS
-from ..train.budgets import BUDGETS, get_budget
+from ..train.budgets import BUDGETS
 from ..train.trainer import METHODS, RunConfig, describe_machine
 from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize, unfinished_runs
 from .tables import REPRODUCERS

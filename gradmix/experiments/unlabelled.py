@@ -6,15 +6,11 @@
 from __future__ import annotations
 import json, os, time
 from pathlib import Path
-
 import pandas as pd
-
-from .grid import (METHOD_LABELS, PAPER_KS, PAPER_TABLE1, job, job_config, in_waves, markdown_table, run_grid,
-                                     unfinished_runs)
+from .grid import PAPER_KS, job, job_config, in_waves, run_grid, unfinished_runs
 from ..core import read_results_json
 from .tables import REPRODUCERS, write_table
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
-from ..train.budgets import get_budget
 from ..train.trainer import METHODS, RunConfig, describe_machine, get_method, json_safe
 from .paper import PAPER_FIG4, PAPER_TABLE2
 

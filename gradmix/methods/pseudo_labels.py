@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib, dataclasses, hashlib, json, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-
 from ..core import ConfigError, GradmixError, Option, Registry, read_results_json, torch_generator
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/models/02_resnet.ipynb #b7038844
 from __future__ import annotations
-import torch
 from torch import nn
 from ..core import GradmixError
 from .nets import MODELS, MultiHeadNet

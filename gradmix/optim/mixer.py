@@ -8,9 +8,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from ..core import ConfigError
-from ..models.nets import shared_param_groups
 from ..weighting.base import MixResult, WeightingRule, check_rho_agg, coef_cos, combine, get_rule, gram_stats, mix
 
 # %% auto #0

@@ -8,7 +8,6 @@ import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, p
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
 import pandas as pd
 import torch
 import torch.nn.functional as F
@@ -17,11 +16,9 @@ from fastcore.basics import patch_to
 try: import fcntl
 except ImportError: fcntl = None                                      # Windows: run folders are not locked
 from fastprogress.fastprogress import progress_bar
-
 import gradmix
 from ..core import (ConfigError, DivergedError, Registry, default_device, read_results_json, resolve_options,
                           set_seed)
-from ..data.images import ImageSet
 from ..data.tasks import Task, make_task
 from ..data.streams import make_stream
 from ..models.nets import MODELS, MultiHeadNet

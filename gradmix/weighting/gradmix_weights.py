@@ -9,8 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from ..core import ConfigError, Option
-from .base import (Coefs, MixResult, WeightingRule, check_stats, gram_stats, mix, register_rule,
-                                    weights_cos, combine, mixed_gradients, flat_stats, apply_rule, plot_rule_2d)
+from .base import Coefs, MixResult, WeightingRule, check_stats, mix, register_rule, weights_cos
 from .solvers import solve_exact
 
 # %% auto #0

@@ -4,11 +4,9 @@
 
 # %% ../../nbs/weighting/02_l2rw.ipynb #b87968fb
 from __future__ import annotations
-import torch
 from torch import Tensor
 from ..core import Option
-from .base import (WeightingRule, check_stats, register_rule, gram_stats, mix, apply_rule,
-                                    plot_rule_2d, combine)
+from .base import WeightingRule, check_stats, register_rule
 from .gradmix_weights import DEGENERATE, nonneg_coefs
 
 # %% auto #0
