@@ -13,13 +13,14 @@ from ..train.trainer import RunConfig
 from .tables import REPRODUCERS
 
 # %% auto #0
-__all__ = ['BUDGET_ENV', 'DATA_ENV', 'RERUN_DIR_ENV', 'EMBEDDED_TASKS', 'page_budget', 'PageRuns', 'rerun_folder', 'rerun_config',
-           'page_runs', 'rerun_note', 'show_rerun_note', 'result_pages', 'execute_page', 'project_root',
+__all__ = ['BUDGET_ENV', 'DATA_ENV', 'WORKERS_ENV', 'RERUN_DIR_ENV', 'EMBEDDED_TASKS', 'page_budget', 'PageRuns', 'rerun_folder',
+           'rerun_config', 'page_runs', 'rerun_note', 'show_rerun_note', 'result_pages', 'execute_page', 'project_root',
            'scratch_project', 'rerun_site']
 
 # %% ../../nbs/experiments/11_pages.ipynb #857e1cd1
 BUDGET_ENV = "GRADMIX_BUDGET"        # a budget name: result pages rerun their reproducers at it
 DATA_ENV = "GRADMIX_DATA_ROOT"       # where the digit data lie; without it a rerun uses the embedded tasks
+WORKERS_ENV = "GRADMIX_WORKERS"     # training processes of a rerun (default 1)
 RERUN_DIR_ENV = "GRADMIX_RERUN_DIR"  # where reruns write (default: gradmix-rerun under the system's temp folder)
 EMBEDDED_TASKS = {"digits": "demo", "printed": "printed-demo", "digits-harmful": "digits-harmful-demo"}
 
@@ -77,7 +78,8 @@ def page_runs(table: str, committed, budget: str | None = None, task: str = "dig
     source, grid = ("rerun", grid) if budget else ("stand-in", {**grid, **stand_in})
     cfg = rerun_config(task, budget or "smoke", use_data=source == "rerun")
     out = rerun_folder(table, cfg.task, cfg.get_budget().name)
-    REPRODUCERS[table](cfg, out=out, progress=False, **{"seeds": cfg.get_budget().seeds, **grid})
+    workers = int(os.environ.get(WORKERS_ENV) or 1)
+    REPRODUCERS[table](cfg, out=out, progress=False, **{"seeds": cfg.get_budget().seeds, "workers": workers, **grid})
     return PageRuns(out, source, cfg.task, cfg.get_budget().name)
 
 # %% ../../nbs/experiments/11_pages.ipynb #d638affd
