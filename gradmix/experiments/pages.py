@@ -7,6 +7,7 @@ from __future__ import annotations
 import os, shutil, subprocess, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 from ..core import ConfigError, optional_module
 from ..train.budgets import BUDGETS, get_budget
 from ..train.trainer import RunConfig
@@ -40,6 +41,7 @@ class PageRuns:
     source: str          # "committed", "rerun" (at the budget asked for) or "stand-in" (committed runs missing)
     task: str
     budget: str | None   # None for the committed runs: their budget is in their meta.json
+    asked: Path | None = None   # the committed folder the page asked for (named in a stand-in's note)
 
     @property
     def committed(self) -> bool: return self.source == "committed"
@@ -80,12 +82,12 @@ def page_runs(table: str, committed, budget: str | None = None, task: str = "dig
     out = rerun_folder(table, cfg.task, cfg.get_budget().name)
     workers = int(os.environ.get(WORKERS_ENV) or 1)
     REPRODUCERS[table](cfg, out=out, progress=False, **{"seeds": cfg.get_budget().seeds, "workers": workers, **grid})
-    return PageRuns(out, source, cfg.task, cfg.get_budget().name)
+    return PageRuns(out, source, cfg.task, cfg.get_budget().name, committed)
 
 # %% ../../nbs/experiments/11_pages.ipynb #d638affd
 def rerun_note(runs: PageRuns, name: str | None = None) -> str | None:
     "A line for the page when it does not show the committed runs: which runs it shows instead, and that its prose does not apply."
-    name = name or f"results/{runs.folder.name}"
+    name = name or f"results/{(runs.asked or runs.folder).name}"
     if runs.source == "stand-in":
         return (f"{name} is not committed yet: showing a smoke-budget run on the {runs.task} task "
                 "(numbers meaningless)")
@@ -150,13 +152,10 @@ def rerun_site(budget: str, pages=None, out=None, data_root=None, root=".", log=
     if shutil.which("quarto") is None: raise ConfigError("gradmix site renders with Quarto, which is not on PATH")
     env = {BUDGET_ENV: budget, **({DATA_ENV: str(Path(data_root).resolve())} if data_root else {})}
     with tempfile.TemporaryDirectory() as tmp:
-        proj, old = scratch_project(root, Path(tmp)), {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        proj = scratch_project(root, Path(tmp))
+        with patch.dict(os.environ, env):                    # the pages read the budget from the environment
             for p in pages:
                 t0 = time.time(); execute_page(proj / "nbs" / p); log(f"{p}: rerun at {budget} in {time.time() - t0:.0f} s")
-        finally:
-            for k, v in old.items(): os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
         t0 = time.time()
         done = subprocess.run(["nbdev_docs"], cwd=proj, capture_output=True, text=True)
         if done.returncode: raise ConfigError(f"nbdev_docs failed in the scratch copy:\n{done.stderr[-2000:]}")
