@@ -10,13 +10,14 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch_to
 
 from ..core import ConfigError, GradmixError
-from .vectorised import method_kind
+from ..methods.steps import EagerEngine, by_group, engine_step_kind
 from ..train.trainer import RunConfig, Trainer, get_method
 
 # %% auto #0
-__all__ = ['ShardDropout', 'shard', 'shard_rows', 'replace_dropout', 'average_buffers', 'ShardedStep', 'check_in_sync',
+__all__ = ['ShardDropout', 'shard', 'shard_rows', 'replace_dropout', 'average_buffers', 'ShardedEngine', 'check_in_sync',
            'RankTrainer', 'ddp_method', 'ddp_run', 'ddp_launch', 'free_port', 'as_dtype', 'spawn_worker']
 
 # %% ../../nbs/engines/02_ddp.ipynb #acea73fa
@@ -67,70 +68,68 @@ def average_buffers(model: nn.Module) -> None:
         for b, r in zip(bs, _all_reduce(bs)): b.copy_(r / dist.get_world_size())
 
 # %% ../../nbs/engines/02_ddp.ipynb #e4ba2408
-class ShardedStep:
-    "Mixin: the step of a GradMix method, Source-only or Target-only on this process's shard of every batch, made whole by one all-reduce."
-    kind: str = "gradmix"
+class ShardedEngine(EagerEngine):
+    "The eager engine on this process's shard of every batch; one all-reduce per step makes the gradients whole."
+    @classmethod
+    def of(cls, tr, method) -> "ShardedEngine":
+        eng = super().of(tr, method)
+        eng.device, eng.average = tr.device, getattr(tr, "average_buffers", False)
+        return eng
 
-    def step(self, tr, step):
-        log = {"gradmix": self._gradmix_step, "summed": self._summed_step, "target": self._target_step}[self.kind](tr, step)
-        if getattr(tr, "average_buffers", False): average_buffers(tr.model)
-        return log
+    def _rows(self, n: int) -> torch.Tensor: return shard_rows(n, dist.get_rank(), dist.get_world_size(), self.device)
 
-    def _rows(self, n: int, tr) -> torch.Tensor: return shard_rows(n, dist.get_rank(), dist.get_world_size(), tr.device)
+    def _updated(self) -> None:
+        "After the optimizer's step: batch-norm statistics averaged over the processes (CPU)."
+        if self.average: average_buffers(self.model)
 
-    def _gradmix_step(self, tr, step):
-        gm = self.gm
-        parts = [*tr.source_batches(step), (*tr.v_batch(step), tr.head)]
-        k, shared, head_ids = len(parts) - 1, [p for g in gm.groups for p in g], {id(p) for p in gm.head_params}
-        fused = shard(sum(len(x) for x, _, _ in parts)) if self.fused else None   # one process draws one noise for all parts
-        grads, hps, losses, off = [], [], [], 0
-        for i, (x, y, h) in enumerate(parts):
-            rows = self._rows(len(x), tr)
-            with (fused.rows(off + rows) if fused else shard(len(x)).rows(rows)): out = tr.model(x[rows], h)
-            loss = F.cross_entropy(out, y[rows], reduction="sum") / len(x); off += len(x)
-            hp = [p for p in tr.model.head_parameters(h) if id(p) in head_ids] if i < k or gm.val_to_heads else []   # V: with val_to_heads
-            gs = torch.autograd.grad(loss, shared + hp, allow_unused=True)
-            grads += [torch.zeros_like(p) if g is None else g for p, g in zip(shared + hp, gs)]
-            hps.append(hp); losses.append(loss.detach())
-        red = _all_reduce(grads + [torch.stack(losses)])
-        loss_all, it = red[-1], iter(red[:-1])
-        per = [[next(it) for _ in range(len(shared) + len(hp))] for hp in hps]
-        def by_group(gs):
-            out, j = [], 0
-            for g in gm.groups: out.append(gs[j:j + len(g)]); j += len(g)
-            return out
-        heads = [(p, g) for hp, gs in zip(hps[:k], per[:k]) for p, g in zip(hp, gs[len(shared):])]
-        val_heads = list(zip(hps[k], per[k][len(shared):]))
-        info = gm.step_from_grads([by_group(gs[:len(shared)]) for gs in per[:k]], by_group(per[k][:len(shared)]), heads, val_heads)
-        return dict(loss=loss_all[:k].sum(), val_loss=loss_all[k]) | info.log()
-
-    def _plain_update(self, tr, loss: torch.Tensor, parts: torch.Tensor) -> dict:
-        "All-reduce the gradients of this shard's `loss` (and the per-part losses), then the optimizer's step."
-        params = [p for g in tr.optimizer.param_groups for p in g["params"] if p.requires_grad]
-        have = [(p, g) for p, g in zip(params, torch.autograd.grad(loss, params, allow_unused=True)) if g is not None]
-        red = _all_reduce([g for _, g in have] + [parts])
-        tr.optimizer.zero_grad(set_to_none=True)
-        for (p, _), g in zip(have, red[:-1]): p.grad = g
-        tr.optimizer.step()
-        return dict(loss=red[-1].sum())
-
-    def _summed_step(self, tr, step):
-        batches = tr.source_batches(step)
-        rows = [self._rows(len(x), tr) for x, _, _ in batches]
-        offs = torch.tensor([0] + [len(x) for x, _, _ in batches]).cumsum(0).tolist()
+    def part_losses(self, parts: list) -> list[torch.Tensor]:
+        "This shard's share of each part's mean cross-entropy, all parts through the trunk in one pass."
+        rows = [self._rows(len(x)) for x, _, _ in parts]
+        offs = torch.tensor([0] + [len(x) for x, _, _ in parts]).cumsum(0).tolist()
         with shard(offs[-1]).rows(torch.cat([o + r for o, r in zip(offs, rows)])):
-            feats = tr.model.features(torch.cat([x[r] for (x, _, _), r in zip(batches, rows)]))
+            feats = self.model.features(torch.cat([x[r] for (x, _, _), r in zip(parts, rows)]))
         losses, i = [], 0
-        for (x, y, h), r in zip(batches, rows):
-            losses.append(F.cross_entropy(tr.model.head(h)(feats[i:i + len(r)]), y[r], reduction="sum") / len(x)); i += len(r)
-        loss = torch.stack(losses)
-        return self._plain_update(tr, loss.sum(), loss.detach())
+        for (x, y, h), r in zip(parts, rows):
+            z = self.model.head(h)(feats[i:i + len(r)]); i += len(r)
+            losses.append(F.cross_entropy(z, y[r], reduction="sum") / len(x))
+        return losses
 
-    def _target_step(self, tr, step):
-        x, y = tr.v_batch(step)
-        rows = self._rows(len(x), tr)
-        with shard(len(x)).rows(rows): loss = F.cross_entropy(tr.model(x[rows], tr.head), y[rows], reduction="sum") / len(x)
-        return self._plain_update(tr, loss, loss.detach().view(1))
+    def plain_update(self, losses: list[torch.Tensor]) -> torch.Tensor:
+        "All-reduce the gradients of the shards' summed `losses` (and the losses), then the optimizer's step; the whole loss."
+        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.requires_grad]
+        loss = torch.stack(losses)
+        have = [(p, g) for p, g in zip(params, torch.autograd.grad(loss.sum(), params, allow_unused=True)) if g is not None]
+        red = _all_reduce([g for _, g in have] + [loss.detach()])
+        self.optimizer.zero_grad(set_to_none=True)
+        for (p, _), g in zip(have, red[:-1]): p.grad = g
+        self.optimizer.step(); self._updated()
+        return red[-1].sum()
+
+# %% ../../nbs/engines/02_ddp.ipynb #6e421bd8
+@patch_to(ShardedEngine)
+def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tuple:
+    "Each part's whole-batch loss, shared-layer gradients by group and head pairs: this shard's, summed by one all-reduce."
+    gm = self.mixer
+    shared, head_ids = [p for g in gm.groups for p in g], {id(p) for p in gm.head_params}
+    joint = shard(sum(len(x) for x, _, _ in parts)) if one_pass else None   # one process draws one noise for all parts
+    grads, hps, losses, off = [], [], [], 0
+    for (x, y, h), w in zip(parts, with_head):
+        rows = self._rows(len(x))
+        with (joint.rows(off + rows) if joint else shard(len(x)).rows(rows)): out = self.model(x[rows], h)
+        loss = F.cross_entropy(out, y[rows], reduction="sum") / len(x); off += len(x)
+        hp = [p for p in self.model.head_parameters(h) if id(p) in head_ids] if w else []
+        gs = torch.autograd.grad(loss, shared + hp, allow_unused=True)
+        grads += [torch.zeros_like(p) if g is None else g for p, g in zip(shared + hp, gs)]
+        hps.append(hp); losses.append(loss.detach())
+    red = _all_reduce(grads + [torch.stack(losses)])
+    it, n = iter(red[:-1]), len(shared)
+    per = [[next(it) for _ in range(n + len(hp))] for hp in hps]
+    return red[-1], [by_group(g[:n], gm.groups) for g in per], [list(zip(hp, g[n:])) for hp, g in zip(hps, per)]
+
+@patch_to(ShardedEngine)
+def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
+    log = EagerEngine.mix(self, src, val, heads, val_heads); self._updated()
+    return log
 
 # %% ../../nbs/engines/02_ddp.ipynb #74f8eef7
 def check_in_sync(model: nn.Module) -> None:
@@ -142,7 +141,9 @@ def check_in_sync(model: nn.Module) -> None:
     if not torch.equal(c, c0): raise GradmixError(f"process {dist.get_rank()}: the parameters differ from process 0's")
 
 class RankTrainer(Trainer):
-    "The `Trainer` of one process of a data-parallel run."
+    "The `Trainer` of one process of a data-parallel run: its method's step definition runs on a `ShardedEngine`."
+    step_engine = ShardedEngine
+
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.rank = dist.get_rank()
@@ -165,11 +166,12 @@ class RankTrainer(Trainer):
         return super()._eval_row(step)
 
 def ddp_method(cfg: RunConfig):
-    "Run `cfg`'s method with its step sharded over the processes (same name, options, state and checkpoints)."
+    "`cfg`'s method, which a data-parallel run takes when it has a step definition (the sharded engine runs it)."
     m = get_method(cfg.method, **cfg.options)
-    kind = method_kind(m)
-    if kind is None: raise ConfigError(f"method {cfg.method!r} has no data-parallel step (data-parallel: Source-only, Target-only and the GradMix methods)")
-    return type(f"Sharded{type(m).__name__}", (ShardedStep, type(m)), dict(kind=kind))(**m.opts)
+    if engine_step_kind(m) is None:
+        raise ConfigError(f"method {cfg.method!r} has no step definition, so no data-parallel step "
+                          "(data-parallel: Source-only, Target-only and the GradMix methods)")
+    return m
 
 def ddp_run(cfg: RunConfig, task=None, model_fn=None) -> dict:
     "Train run `cfg` data-parallel over the initialised default process group; every process returns the results, process 0 writes the files."
@@ -191,7 +193,6 @@ def ddp_launch(cfg: RunConfig) -> dict | None:
         res = ddp_run(cfg)
         return res if dist.get_rank() == 0 else None
     finally: dist.destroy_process_group()
-
 
 # %% ../../nbs/engines/02_ddp.ipynb #d953133b
 def free_port() -> int:

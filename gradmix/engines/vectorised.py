@@ -13,17 +13,17 @@ from fastcore.basics import patch_to
 from fastprogress.fastprogress import progress_bar
 from ..core import ConfigError, DivergedError, GradmixError
 from ..models.nets import MultiHeadNet
-from ..train.trainer import Method, RunConfig, Trainer, get_method
-from ..methods.baselines import SourceOnly, TargetOnly
-from ..methods.gradmix_methods import GradMixMethod
+from ..train.trainer import RunConfig, Trainer, get_method
+from ..methods.steps import MixStep, by_group, engine_step_kind, trainer_batches
 from ..optim.mixer import adaptive_eta
-from ..weighting.base import combine, gram_stats, mix
+from ..weighting.base import combine, gram_stats
+from ..weighting.base import mix as mix_by_rule   # `mix` is also the engine primitive below
 
 # %% auto #0
-__all__ = ['VEC_RULES', 'VARYING_OPTIONS', 'GRADMIX_AS_VECTORISED', 'COMPILE_BACKENDS', 'ReplayDropout', 'draw_masks',
-           'vectorise_model_unsupported', 'StackedNet', 'method_kind', 'vectorise_unsupported', 'group_key', 'Member',
-           'compile_backend', 'compiled_update', 'VectorisedTrainer', 'sgd_step', 'gradmix_update', 'build_group',
-           'near_equal_chunks', 'train_vectorised', 'run_group']
+__all__ = ['VEC_RULES', 'GRADMIX_AS_VECTORISED', 'COMPILE_BACKENDS', 'ReplayDropout', 'draw_masks', 'vectorise_model_unsupported',
+           'StackedNet', 'vectorise_unsupported', 'group_key', 'Member', 'compile_backend', 'compiled_update',
+           'VectorisedTrainer', 'sgd_step', 'gradmix_update', 'build_group', 'near_equal_chunks', 'train_vectorised',
+           'run_group']
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bf5a413f
 def _rng_get(device: torch.device) -> torch.Tensor:
@@ -195,37 +195,26 @@ _ce = vmap(F.cross_entropy)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #e9e11ba0
 VEC_RULES = ("gradmix", "l2rw", "sum")
-VARYING_OPTIONS = {"gradmix": ("beta", "gamma", "adaptive_lr"), "summed": (), "target": ()}
-
-def method_kind(method: Method) -> str | None:
-    "'gradmix', 'summed' (Source-only) or 'target' (Target-only): the vectorised step that reproduces `method`; None if none does."
-    t = type(method)
-    for kind, base in (("gradmix", GradMixMethod), ("summed", SourceOnly), ("target", TargetOnly)):
-        if isinstance(method, base):
-            same = all(getattr(t, n) is getattr(base, n)
-                       for n in ("step", "setup", "build_model", "predict", "total_steps", "state_dict", "load_state_dict"))
-            return kind if same else None
-    return None
-
 GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_ema=0.0, weight_ema=0.0)   # the step below takes these only
 
 def vectorise_unsupported(cfg: RunConfig) -> str | None:
     "Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is checked when the group is built)."
     try: method = get_method(cfg.method, **cfg.options)
     except GradmixError as e: return str(e)
-    kind = method_kind(method)
-    if kind is None: return f"method {cfg.method!r} has no vectorised step (vectorised: Source-only, Target-only and the GradMix methods)"
-    if kind == "gradmix" and method.opts["weighting"] not in VEC_RULES:
+    kind = engine_step_kind(method)
+    if kind is None: return f"method {cfg.method!r} has no step definition, so no vectorised step (vectorised: Source-only, Target-only and the GradMix methods)"
+    if kind is MixStep and method.opts["weighting"] not in VEC_RULES:
         return f"weighting rule {method.opts['weighting']!r} is not vectorised (vectorised rules: {list(VEC_RULES)})"
-    if kind == "gradmix":
+    if kind is MixStep:
         off = sorted(k for k, v in GRADMIX_AS_VECTORISED.items() if method.opts.get(k, v) != v)
         if off: return f"GradMix option(s) {off} are not vectorised (the vectorised step is the paper's: {GRADMIX_AS_VECTORISED})"
     return None
 
 def group_key(cfg: RunConfig) -> str:
-    "Runs with equal keys can share a vectorised group: they differ at most in seed, GradMix's beta, gamma and adaptive_lr, and the budget's lr and momentum."
+    "Runs with equal keys can share a vectorised group: they differ at most in seed, the step's varying options (GradMix's beta, gamma and adaptive_lr), and the budget's lr and momentum."
     method = get_method(cfg.method, **cfg.options)
-    vary = VARYING_OPTIONS.get(method_kind(method), ())
+    kind = engine_step_kind(method)
+    vary = kind.varying if kind else ()
     b = {k: v for k, v in dataclasses.asdict(cfg.get_budget()).items() if k not in ("lr", "momentum")}
     return json.dumps(dict(method=cfg.method, options={k: v for k, v in method.opts.items() if k not in vary}, task=cfg.task,
                            k=cfg.k, budget=b, data_root=str(cfg.data_root), device=cfg.device, model=cfg.model, threads=cfg.threads),
@@ -293,16 +282,16 @@ class VectorisedTrainer:
     def __init__(self, members: list[Member], compile: str | None = None):
         if not members: raise ConfigError("a vectorised group needs at least one run")
         self._update = compiled_update(compile)
-        kinds = {method_kind(m.method) for m in members}
-        if len(kinds) != 1 or None in kinds:
-            raise ConfigError(f"a vectorised group needs runs of one vectorised method, got {[m.method.name for m in members]}")
+        kinds = {engine_step_kind(m.method) for m in members}
+        if len(kinds) != 1 or None in kinds or len({m.method.name for m in members}) != 1:
+            raise ConfigError(f"a vectorised group needs runs of one method with a step definition, got {[m.method.name for m in members]}")
         self.kind, self.members, m0 = kinds.pop(), list(members), members[0]
         for m in members:
             if (m.device, m.total_steps, m.budget.eval_every, m.budget.ckpt_every) != (m0.device, m0.total_steps, m0.budget.eval_every, m0.budget.ckpt_every):
                 raise ConfigError("the runs of a vectorised group must share device, steps and evaluation/checkpoint cadence")
             if [s.head for s in m.task.sources] != [s.head for s in m0.task.sources] or m.head != m0.head:
                 raise ConfigError("the runs of a vectorised group must have the same sources and heads")
-        if self.kind == "gradmix" and m0.method.opts["weighting"] not in VEC_RULES:
+        if self.kind is MixStep and m0.method.opts["weighting"] not in VEC_RULES:
             raise ConfigError(f"weighting rule {m0.method.opts['weighting']!r} is not vectorised")
         self.results: list = [None] * len(members)
 
@@ -325,15 +314,9 @@ class VectorisedTrainer:
             st = [m.optimizer.state.get(dict(m.model.named_parameters())[n], {}).get("momentum_buffer") for m in ms]
             if any((s is None) != (st[0] is None) for s in st): raise ConfigError(f"the runs of the group differ in the optimizer state of {n}")
             self.bufs[n] = None if st[0] is None else torch.stack([s.detach() for s in st]).to(dev)
-        if self.kind == "gradmix":
-            gms = [m.method.gm for m in ms]
-            self.groups = [[names[0][id(p)] for p in g] for g in gms[0].groups]
-            if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups for gm, nm in zip(gms, names)):
-                raise ConfigError("the runs of a vectorised group mix different layer groups")
-            self.rule, self.rho_agg, self.acc_dtype, self.fused = gms[0].rule, gms[0].rho_agg, gms[0].acc_dtype, ms[0].method.fused
-            self.val_to_heads = gms[0].val_to_heads         # the same in every run of a group (group_key)
-            self.beta, self.gamma = (torch.tensor([getattr(g, a) for g in gms], **f64) for a in ("beta", "gamma"))
-            self.adaptive = torch.tensor([bool(g.adaptive_lr) for g in gms], device=dev)
+        self.step_def = ms[0].method.step_def()
+        if any(m.method.step_def() != self.step_def for m in ms): raise ConfigError("the runs of a vectorised group differ in their step")
+        if self.kind is MixStep: self._setup_mix(ms, names)
 
     def _keep(self, keep: list[int]) -> None:
         "Go on with the active runs `keep` (member indices) only."
@@ -355,6 +338,18 @@ class VectorisedTrainer:
                     for n, b in self.bufs.items():
                         if b is not None: m.optimizer.state[named[n]]["momentum_buffer"] = b[j].clone()
 
+# %% ../../nbs/engines/01_vectorised.ipynb #66a63852
+@patch_to(VectorisedTrainer)
+def _setup_mix(self, ms: list[Member], names: list[dict]) -> None:
+    "The GradMix state of members `ms`: their layer groups, rule, and each run's beta, gamma and adaptive_lr."
+    gms, f64 = [m.method.gm for m in ms], dict(dtype=torch.float64, device=ms[0].device)
+    self.groups = [[names[0][id(p)] for p in g] for g in gms[0].groups]
+    if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups for gm, nm in zip(gms, names)):
+        raise ConfigError("the runs of a vectorised group mix different layer groups")
+    self.rule, self.rho_agg, self.acc_dtype = gms[0].rule, gms[0].rho_agg, gms[0].acc_dtype
+    self.beta, self.gamma = (torch.tensor([getattr(g, a) for g in gms], **f64) for a in ("beta", "gamma"))
+    self.adaptive = torch.tensor([bool(g.adaptive_lr) for g in gms], device=ms[0].device)
+
 # %% ../../nbs/engines/01_vectorised.ipynb #91bc9ad2
 @patch_to(VectorisedTrainer)
 def _draw(self, passes: list[list[tuple]]) -> list[list[torch.Tensor]]:
@@ -371,15 +366,11 @@ def _draw(self, passes: list[list[tuple]]) -> list[list[torch.Tensor]]:
     return [masks[a:a + n] for a, n in spans]
 
 @patch_to(VectorisedTrainer)
-def _batches(self, step: int, v: bool) -> list[tuple]:
-    "This step's batches of every active run, stacked: [(X (M, B, ...), Y (M, B), head)] per source (and V last)."
+def batches(self, step: int, which: tuple) -> list[tuple]:
+    "This step's batches of every active run, stacked: [(X (M, B, ...), Y (M, B), head)] per source (with 'sources'), then V (with 'V')."
     ms = [self.members[i] for i in self.active]
-    per = [m.source_batches(step) for m in ms]
-    parts = [(torch.stack([p[i][0] for p in per]), torch.stack([p[i][1] for p in per]), per[0][i][2]) for i in range(len(per[0]))]
-    if v:
-        vb = [m.v_batch(step) for m in ms]
-        parts.append((torch.stack([x for x, _ in vb]), torch.stack([y for _, y in vb]), ms[0].head))
-    return parts
+    per = [trainer_batches(m, step, which) for m in ms]
+    return [(torch.stack([p[i][0] for p in per]), torch.stack([p[i][1] for p in per]), per[0][i][2]) for i in range(len(per[0]))]
 
 def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
     "torch.optim.SGD's update for M runs at once (per-run lr and momentum): buf = momentum * buf + g (g at first); p -= lr * buf."
@@ -392,53 +383,41 @@ def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch
             p.sub_(b * lr.to(p.dtype).view(shp))
 
 @patch_to(VectorisedTrainer)
-def _sgd(self, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
-    "`sgd_step` on the group's stacked parameters and momentum buffers."
-    sgd_step(self.net.params, self.bufs, grads, lr, mom)
-
-@patch_to(VectorisedTrainer)
 def _grads(self, loss: torch.Tensor, names: list[str]) -> tuple:
     "Every run's gradient of its own `loss` (M,) w.r.t. parameters `names`: one backward pass of the sum."
     return torch.autograd.grad(loss.sum(), [self.net.params[n] for n in names], allow_unused=True)
 
 @patch_to(VectorisedTrainer)
 def step(self, step: int) -> list[dict]:
-    "One training step of every active run; returns each run's log (what its method's `step` returns)."
-    return {"gradmix": self._gradmix_step, "summed": self._summed_step, "target": self._target_step}[self.kind](step)
+    "One training step of every active run (the runs' step definition on the group); each run's log."
+    log = self.step_def(self, step)
+    return [{k: v[j] for k, v in log.items()} for j in range(len(self.active))]
 
 # %% ../../nbs/engines/01_vectorised.ipynb #9748b015
 @patch_to(VectorisedTrainer)
-def _plain_update(self, loss: torch.Tensor) -> list[dict]:
-    "Backward pass of every run's `loss` (M,), then SGD (heads and trunk at their base learning rates)."
-    names = self.shared + self.heads
-    gs = dict(zip(names, self._grads(loss, names)))
-    self._sgd({n: gs[n] for n in self.shared if gs[n] is not None}, self.lr_sh, self.mom_sh)
-    self._sgd({n: gs[n] for n in self.heads if gs[n] is not None}, self.lr_hd, self.mom_hd)
-    loss = loss.detach()
-    return [dict(loss=loss[j]) for j in range(len(self.active))]
-
-@patch_to(VectorisedTrainer)
-def _summed_step(self, step: int) -> list[dict]:
-    "Source-only: one trunk pass over all source batches, each on its own head, the summed loss (eq. 1)."
-    parts = self._batches(step, v=False)
+def part_losses(self, parts: list[tuple]) -> list[torch.Tensor]:
+    "Each part's mean cross-entropy for every run (M,), all parts through the trunk in one pass."
     feats = self.net.features(torch.cat([X for X, _, _ in parts], 1), self._draw([parts])[0])
     losses, off = [], 0
     for X, Y, h in parts:
         losses.append(_ce(self.net.logits(h, feats[:, off:off + X.shape[1]]), Y)); off += X.shape[1]
-    return self._plain_update(torch.stack(losses).sum(0))
+    return losses
 
 @patch_to(VectorisedTrainer)
-def _target_step(self, step: int) -> list[dict]:
-    "Target-only: V on the target head."
-    X, Y, h = self._batches(step, v=True)[-1]
-    return self._plain_update(_ce(self.net.logits(h, self.net.features(X, self._draw([[(X, Y, h)]])[0])), Y))
+def plain_update(self, losses: list[torch.Tensor]) -> torch.Tensor:
+    "Backward pass of every run's summed `losses`, then SGD (heads and trunk at their base learning rates); the summed losses (M,)."
+    loss, names = torch.stack(losses).sum(0), self.shared + self.heads
+    gs = dict(zip(names, self._grads(loss, names)))
+    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.shared if gs[n] is not None}, self.lr_sh, self.mom_sh)
+    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.heads if gs[n] is not None}, self.lr_hd, self.mom_hd)
+    return loss.detach()
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bf873c16
 def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: list, heads: dict, hyper: tuple,
                    rule, rho_agg: str, acc_dtype) -> tuple:
     "GradMix's update of M runs from their per-part gradients: eqs. 6-8 (`mix`), eta (eq. 9), SGD; tensor ops only."
     lr_sh, mom_sh, lr_hd, mom_hd, beta, gamma, adaptive = hyper
-    res = mix(rule, *gram_stats(src_g, val_g, acc_dtype, runs=True), rho_agg=rho_agg)   # the separate run's functions
+    res = mix_by_rule(rule, *gram_stats(src_g, val_g, acc_dtype, runs=True), rho_agg=rho_agg)   # the separate run's
     eta = torch.where(adaptive, adaptive_eta(res.rho, beta, gamma), torch.ones_like(res.rho))
     mixed = combine(src_g, res.coefs, val_g, runs=True)
     sgd_step(params, bufs, {n: g for names, gs in zip(groups, mixed) for n, g in zip(names, gs)}, lr_sh * eta, mom_sh)
@@ -446,38 +425,33 @@ def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: l
     return res, eta
 
 @patch_to(VectorisedTrainer)
-def _gradmix_step(self, step: int) -> list[dict]:
-    "GradMix (eqs. 6-10) for every run: per-part gradients, per-run Gram statistics, the rule on all runs' layers, eta, SGD."
-    parts = self._batches(step, v=True)
-    k, M = len(parts) - 1, self.net.M
-    if self.fused:                                       # the separate run draws one noise tensor for all parts together
+def part_grads(self, parts: list[tuple], with_head: list[bool], one_pass: bool) -> tuple:
+    "Every run's per-part losses (parts, M), shared-layer gradients by group and head (name, gradient) pairs where `with_head`."
+    if one_pass:                                     # the separate run draws one noise tensor for all parts together
         full, masks, off = self._draw([parts])[0], [], 0
         for X, _, _ in parts: masks.append([mk[:, off:off + X.shape[1]] for mk in full]); off += X.shape[1]
     else: masks = self._draw([[p] for p in parts])
-    losses, src, heads = [], [], {}
-    for i, (X, Y, h) in enumerate(parts):
-        loss = _ce(self.net.logits(h, self.net.features(X, masks[i])), Y)
-        hn = [n for n in self.net.head_names(h) if n in self.heads] if i < k or self.val_to_heads else []   # V: only with val_to_heads
-        gs = self._grads(loss, self.shared + hn)
-        g = {n: torch.zeros_like(self.net.params[n]) if x is None else x for n, x in zip(self.shared, gs)}
-        for n, x in zip(hn, gs[len(self.shared):]):
-            if x is not None: heads[n] = x if n not in heads else heads[n] + x
-        if i < k: src.append(g)
-        else: val = g
-        losses.append(loss.detach())
-    by_group = lambda g: [[g[n] for n in names] for names in self.groups]       # the layout the separate run mixes
-    src_g, val_g = [by_group(s) for s in src], by_group(val)
-    res, eta = self._update(self.net.params, self.bufs, self.groups, src_g, val_g, heads,
+    flat, losses, shared, heads = [n for g in self.groups for n in g], [], [], []
+    for (X, Y, h), mk, w in zip(parts, masks, with_head):
+        loss = _ce(self.net.logits(h, self.net.features(X, mk)), Y)
+        hn = [n for n in self.net.head_names(h) if n in self.heads] if w else []
+        gs = self._grads(loss, flat + hn)
+        g = [torch.zeros_like(self.net.params[n]) if x is None else x for n, x in zip(flat, gs)]
+        shared.append(by_group(g, self.groups)); losses.append(loss.detach())
+        heads.append([(n, x) for n, x in zip(hn, gs[len(flat):]) if x is not None])
+    return torch.stack(losses), shared, heads
+
+@patch_to(VectorisedTrainer)
+def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
+    "GradMix's update of every run (`gradmix_update`, compiled where asked) from the parts' gradients; the (M, ...) log."
+    summed: dict = {}
+    for n, g in [*heads, *val_heads]: summed[n] = g if n not in summed else summed[n] + g
+    res, eta = self._update(self.net.params, self.bufs, self.groups, src, val, summed,
                             (self.lr_sh, self.mom_sh, self.lr_hd, self.mom_hd, self.beta, self.gamma, self.adaptive),
                             self.rule, self.rho_agg, self.acc_dtype)
-    rho, cos, co = res.rho, res.cos, res.coefs
-    loss = torch.stack(losses[:k]).sum(0)
-    logs = [dict(loss=loss[j], val_loss=losses[k][j], rho=rho[j], eta=eta[j], w=co.src[j], cos=cos[j]) for j in range(M)]
-    if co.fallback is not None:                          # as the per-run step logs it (StepInfo.log)
-        for j, n in enumerate(co.fallback.sum(1)): logs[j]["n_degenerate"] = n
-    if co.val is not None:
-        for j, d in enumerate(logs): d["wv"] = co.val[j]
-    return logs
+    co = res.coefs                                   # the keys and their order of `StepInfo.log`
+    return (dict(rho=res.rho, eta=eta, w=co.src, cos=res.cos) | ({} if co.val is None else dict(wv=co.val))
+            | ({} if co.fallback is None else dict(n_degenerate=co.fallback.sum(1))))
 
 # %% ../../nbs/engines/01_vectorised.ipynb #184f6a97
 @patch_to(VectorisedTrainer)

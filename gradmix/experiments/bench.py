@@ -11,7 +11,8 @@ from ..core import ConfigError, default_device, set_seed
 from ..models.nets import digit_net
 from ..optim.mixer import GradMix
 from ..weighting.base import RULES, WeightingRule, get_rule, mix
-from ..methods.gradmix_methods import gradmix_step, resolve_fused
+from ..methods.gradmix_methods import resolve_fused
+from ..methods.steps import gradmix_step
 
 # %% auto #0
 __all__ = ['RecordingRule', 'bench']

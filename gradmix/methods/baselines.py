@@ -6,41 +6,25 @@
 from __future__ import annotations
 from pathlib import Path
 import torch
-import torch.nn.functional as F
 from ..core import ConfigError
-from ..train.trainer import Method, Trainer, register_method
+from ..train.trainer import Method, register_method
+from .steps import DefinedStep, EagerEngine, PlainStep
 
 # %% auto #0
-__all__ = ['TargetOnly', 'summed_source_loss', 'SourceOnly', 'Finetune']
+__all__ = ['TargetOnly', 'SourceOnly', 'Finetune']
 
 # %% ../../nbs/methods/01_baselines.ipynb #53fefa99
 @register_method("target_only")
-class TargetOnly(Method):
+class TargetOnly(DefinedStep):
     "Train on the labelled target images V only."
     needs = ("V",)
-    def step(self, tr, step):
-        x, y = tr.v_batch(step)
-        loss = F.cross_entropy(tr.model(x, tr.head), y)
-        tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
-        return dict(loss=loss.detach())
-
-def summed_source_loss(tr: Trainer, step: int) -> torch.Tensor:
-    "Sum of the sources' losses with a single trunk pass over all their batches (eq. 1's objective)."
-    batches = tr.source_batches(step)
-    feats = tr.model.features(torch.cat([x for x, _, _ in batches]))
-    losses, i = [], 0
-    for x, y, h in batches:
-        losses.append(F.cross_entropy(tr.model.head(h)(feats[i:i+len(x)]), y)); i += len(x)
-    return torch.stack(losses).sum()
+    def step_def(self): return PlainStep(("V",))
 
 @register_method("source_only")
-class SourceOnly(Method):
+class SourceOnly(DefinedStep):
     "Train on all sources with their summed gradients (eq. 1); V is not used."
     uses_k = False                # V is never read, so one run per seed serves every k
-    def step(self, tr, step):
-        loss = summed_source_loss(tr, step)
-        tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
-        return dict(loss=loss.detach())
+    def step_def(self): return PlainStep(("sources",))
 
 # %% ../../nbs/methods/01_baselines.ipynb #68699a47
 def _rng_state() -> dict:
@@ -78,13 +62,10 @@ class Finetune(Method):
     def step(self, tr, step):
         if self.phase == "source" and step >= tr.budget.steps:
             self._start_finetune(tr, tr.best_state)   # model selection of the source phase, then V
-        if self.phase == "source":
-            loss = summed_source_loss(tr, step)
-        else:
-            x, y = tr.v_batch(step - (0 if self.source_ckpt else tr.budget.steps))   # V batch i of the phase, either way
-            loss = F.cross_entropy(tr.model(x, tr.head), y)
-        tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
-        return dict(loss=loss.detach())
+        eng = EagerEngine.of(tr, self)
+        if self.phase == "source": return PlainStep(("sources",))(eng, step)
+        x, y = tr.v_batch(step - (0 if self.source_ckpt else tr.budget.steps))   # V batch i of the phase, either way
+        return PlainStep(("V",)).on(eng, [(x, y, tr.head)])
 
     def state_dict(self): return dict(phase=self.phase, rng_at_start=self.rng_at_start)
     def load_state_dict(self, state):   # the optimiser's state (and lr) is restored by the trainer

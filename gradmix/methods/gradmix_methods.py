@@ -4,17 +4,16 @@
 
 # %% ../../nbs/methods/02_gradmix.ipynb #c07a2ef2
 from __future__ import annotations
-import torch
-import torch.nn.functional as F
 from ..core import ConfigError, Option
 from ..models.nets import GROUPINGS
-from ..optim.mixer import ETA_MODES, GradMix, StepInfo
-from ..optim.fastgrad import fused_part_grads, fused_unsupported
-from ..train.trainer import Method, register_method
+from ..optim.mixer import ETA_MODES, GradMix
+from ..optim.fastgrad import fused_unsupported
+from .steps import DefinedStep, MixStep
+from ..train.trainer import register_method
 from ..weighting.base import RHO_AGGS, RULES
 
 # %% auto #0
-__all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'gradmix_step', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
+__all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
 
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2046
 GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS), adaptive_lr=True,
@@ -35,22 +34,12 @@ def resolve_fused(fused, model) -> bool:
         return True
     return False
 
-def gradmix_step(gm: GradMix, model, batches, v: tuple, v_head: str, fused: bool) -> tuple[StepInfo, list, torch.Tensor]:
-    "One GradMix step on source `batches` [(x, y, head)] and V `(x, y)` on `v_head`: (info, source losses, V loss)."
-    xv, yv = v
-    if fused:
-        pg = fused_part_grads(model, [*batches, (xv, yv, v_head)], gm.groups)
-        info = gm.step_from_grads(pg.shared[:-1], pg.shared[-1], [hg for hs in pg.heads[:-1] for hg in hs], pg.heads[-1])
-        return info, pg.losses[:-1], pg.losses[-1]
-    losses = [F.cross_entropy(model(x, h), y) for x, y, h in batches]
-    val_loss = F.cross_entropy(model(xv, v_head), yv)
-    return gm.step(losses, val_loss), [l.detach() for l in losses], val_loss.detach()
-
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2047
 @register_method("gradmix")
-class GradMixMethod(Method):
+class GradMixMethod(DefinedStep):
     "GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive learning rate."
     needs = ("sources", "V")
+    step_kind = MixStep
     defaults = GRADMIX_DEFAULTS
     # runs that predate an option: val_to_heads=False (PAPER_LITERAL), and every rule fell back to the best source
     former_defaults = PAPER_LITERAL | dict(degenerate="best_source")
@@ -69,9 +58,7 @@ class GradMixMethod(Method):
         self.gm = GradMix(tr.optimizer, tr.model.shared_groups(o["grouping"]), **step_opts, **self.rule_options())
         self.fused = resolve_fused(o["fused"], tr.model)      # the path actually taken
 
-    def step(self, tr, step):
-        info, losses, val_loss = gradmix_step(self.gm, tr.model, tr.source_batches(step), tr.v_batch(step), tr.head, self.fused)
-        return dict(loss=torch.stack(losses).sum(), val_loss=val_loss) | info.log()
+    def step_def(self): return MixStep(one_pass=self.fused, val_to_heads=self.opts["val_to_heads"])
 
     def state_dict(self): return dict(mixer=self.gm.state_dict())
     def load_state_dict(self, state): self.gm.load_state_dict(state.get("mixer", {}))

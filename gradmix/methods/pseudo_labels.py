@@ -14,7 +14,8 @@ from ..core import ConfigError, GradmixError, Option, Registry, read_results_jso
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task
 from ..models.nets import MODELS
-from .gradmix_methods import GRADMIX_DEFAULTS, GradMixMethod, gradmix_step
+from .gradmix_methods import GRADMIX_DEFAULTS, GradMixMethod
+from .steps import gradmix_step
 from ..train.budgets import Budget
 from ..train.trainer import Trainer, register_method
 
@@ -345,17 +346,19 @@ class GradMixPseudo(GradMixMethod):
         mix_extra = extra is not None and self.opts.get("u_grad") == "mix"
         if extra is not None and not mix_extra: self._extra = self.extra_grads(extra)     # added by the pre-step hook
         try:
-            if self.fused: info, losses, val_loss = gradmix_step(self.gm, tr.model, batches, (xv, yv), tr.head, True)
+            if self.fused:
+                mixed, losses = gradmix_step(self.gm, tr.model, batches, (xv, yv), tr.head, True)
+                losses, val_loss, info = losses[:-1], losses[-1], mixed
             else:
                 losses = [self.su_loss(tr.model(x, h), y) if i == self.su else F.cross_entropy(tr.model(x, h), y)
                           for i, (x, y, h) in enumerate(batches)]
                 val_loss = F.cross_entropy(tr.model(xv, tr.head), yv)
-                info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss)
+                info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss).log()
                 losses = [l.detach() for l in losses]
         finally: self._extra = None
-        out = dict(loss=torch.stack(losses).sum(), val_loss=val_loss.detach())
+        out = dict(loss=torch.stack(list(losses)).sum(), val_loss=val_loss.detach())
         if self.su is not None: out["su_loss"] = losses[self.su]
-        return out | info.log() | log
+        return out | {k: v for k, v in info.items() if k not in out} | log
 
     _extra = None
     def extra_grads(self, loss: Tensor) -> list: raise NotImplementedError   # see GradMixSSL
