@@ -24,7 +24,8 @@ __all__ = ['DEMO_NOTE', 'demo', 'build_parser', 'run_config', 'report_unfinished
 
 # %% ../nbs/90_cli.ipynb #9267cc29
 def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True, workers: int = 2) -> str:
-    "Train Table 1's upper-half methods on the embedded demo task; return a table of test accuracies."
+    """Train Table 1's upper-half methods on the embedded demo task; return a table of test
+    accuracies."""
     t0 = time.time()
     reused = [m for m in TABLE1_UPPER if (job(m, k, seed).dir(out) / "results.json").exists()]   # finished by an earlier call
     summary, _ = REPRODUCERS["table1-upper"](RunConfig(task="demo", budget=budget), out=out, ks=(k,), seeds=(seed,),
@@ -181,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/90_cli.ipynb #e4ddbed5
 def _options(a, methods) -> dict:
-    "Method options from -o KEY=VALUE and the shortcut flags, each typed by its default in `methods`."
+    """Method options from -o KEY=VALUE and the shortcut flags, each typed by its default in
+    `methods`."""
     opts = {k: getattr(a, k) for k in _SHORTCUTS if getattr(a, k, None) is not None}
     for key, text in a.option:
         scope, _, name = key.rpartition(".")                  # -o METHOD.KEY=VALUE: for that method only
@@ -210,7 +212,8 @@ def run_config(a) -> RunConfig:
 def _run_name(d: dict) -> str: return f"{d['method']} k={d['k']} seed={d['seed']}"
 
 def report_unfinished(meta: dict, file=None) -> int:
-    "Print a reproducer's diverged and failed runs (from its meta.json) with advice that fits each cause; return the exit status."
+    """Print a reproducer's diverged and failed runs (from its meta.json) with advice that fits each
+    cause; return the exit status."""
     file = file or sys.stderr
     if meta.get("failed"):
         print(f"gradmix: {len(meta['failed'])} run(s) failed; fix the cause, then run the same command again "
@@ -227,7 +230,8 @@ def report_unfinished(meta: dict, file=None) -> int:
     return 1 if meta.get("failed") or blocked_by_failure else 3 if meta.get("diverged") or meta.get("blocked") else 0
 
 def _train_data_parallel(cfg: RunConfig) -> dict | None:
-    "One run data-parallel over torchrun's processes (the engine is imported only here: it needs torch.distributed)."
+    """One run data-parallel over torchrun's processes (the engine is imported only here: it needs
+    torch.distributed)."""
     from gradmix.engines.ddp import ddp_launch
     return ddp_launch(cfg)
 
@@ -283,7 +287,8 @@ def _dispatch(a) -> int:
 # %% ../nbs/90_cli.ipynb #6bdd2139
 @contextlib.contextmanager
 def _sigterm_stops():
-    "While a command runs, SIGTERM (a scheduler's stop) raises `StopRequested` as Ctrl-C would; training checkpoints first."
+    """While a command runs, SIGTERM (a scheduler's stop) raises `StopRequested` as Ctrl-C would;
+    training checkpoints first."""
     if threading.current_thread() is not threading.main_thread(): yield; return
     def stop(signum, frame): raise StopRequested(signum)
     old = signal.signal(signal.SIGTERM, stop)

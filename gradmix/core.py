@@ -23,7 +23,8 @@ class DataMissingError(GradmixError, FileNotFoundError):
     "A dataset's files are not where they were looked for."
 
 class DataCorruptError(GradmixError, ValueError):
-    "A dataset's file is there but cannot be read as what it should be (truncated, corrupt, wrong content)."
+    """A dataset's file is there but cannot be read as what it should be (truncated, corrupt, wrong
+    content)."""
 
 class TaskError(GradmixError, ValueError):
     "A transfer task cannot be built as specified (labels, sizes, splits)."
@@ -36,7 +37,8 @@ class DivergedError(GradmixError, ArithmeticError):
 
 # %% ../nbs/00_core.ipynb #28ddd8a7
 def optional_module(name: str, extra: str, purpose: str):
-    "Import module `name` of an optional extra, or raise a `ConfigError` naming the extra that installs it."
+    """Import module `name` of an optional extra, or raise a `ConfigError` naming the extra that
+    installs it."""
     try: return importlib.import_module(name)
     except ImportError: raise ConfigError(f"{purpose} needs the package {name.split('.')[0]!r}: pip install 'gradmix[{extra}]'") from None
 
@@ -64,7 +66,8 @@ def torch_generator(seed: int, device="cpu") -> torch.Generator:
 
 # %% ../nbs/00_core.ipynb #df1261ef
 def default_device(device: str | torch.device | None = None) -> torch.device:
-    "`device` if given, else CUDA when available, else CPU; a clear error for an unavailable device."
+    """`device` if given, else CUDA when available, else CPU; a clear error for an unavailable
+    device."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try: dev = torch.device(device)
@@ -75,12 +78,14 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
 
 # %% ../nbs/00_core.ipynb #7a1d4c02
 def _notebook_copy(new, old) -> bool:
-    "Is `new` a notebook's own definition (module `__main__`) of the package's entry `old`, by the same name?"
+    """Is `new` a notebook's own definition (module `__main__`) of the package's entry `old`, by the
+    same name?"""
     if old is None or getattr(new, "__module__", None) != "__main__": return False
     return str(getattr(old, "__module__", "")).startswith("gradmix.") and getattr(new, "__qualname__", None) == getattr(old, "__qualname__", None)
 
 class Registry(Mapping):
-    "Name -> entry (a class or function) for one kind of plug-in, with its built-in modules loaded on first use; one registry per kind."
+    """Name -> entry (a class or function) for one kind of plug-in, with its built-in modules loaded
+    on first use; one registry per kind."""
     _all: dict = {}
     def __new__(cls, kind: str, builtins: Sequence[str] = ()):
         reg = cls._all.get(kind)
@@ -121,7 +126,8 @@ class Registry(Mapping):
 
 # %% ../nbs/00_core.ipynb #9a4e2c11
 class Option:
-    "An option's default and its allowed values (`choices`), where a type alone does not say enough."
+    """An option's default and its allowed values (`choices`), where a type alone does not say
+    enough."""
     def __init__(self, default, choices: Sequence): self.default, self.choices = default, tuple(choices)
     def __repr__(self): return f"Option({self.default!r}, choices={self.choices!r})"
 
@@ -149,7 +155,8 @@ def _coerce(name: str, value, spec, what: str):
     raise ConfigError(f"{what}: option {name!r} must be of type {type(default).__name__} (default {default!r}), got {value!r}")
 
 def resolve_options(defaults: dict, given: dict | None, what: str) -> dict:
-    "The default values updated with `given`, after checking every name and value; `what` names the owner in errors."
+    """The default values updated with `given`, after checking every name and value; `what` names
+    the owner in errors."""
     given = dict(given or {})
     unknown = sorted(set(given) - set(defaults))
     if unknown: raise ConfigError(f"{what} has no option {', '.join(map(repr, unknown))}; its options: {sorted(defaults)}")
@@ -157,7 +164,8 @@ def resolve_options(defaults: dict, given: dict | None, what: str) -> dict:
 
 # %% ../nbs/00_core.ipynb #9a4e2c13
 def parse_option(text: str, spec=None, name: str | None = None):
-    "A command-line string as a value of option `name` (`spec`: a default or an `Option`); bool: true/false/yes/no/1/0; containers: JSON."
+    """A command-line string as a value of option `name` (`spec`: a default or an `Option`); bool:
+    true/false/yes/no/1/0; containers: JSON."""
     opt = f"option {name!r}: " if name else ""
     if isinstance(spec, Option):
         for c in spec.choices:
@@ -191,7 +199,8 @@ def _guess(text: str):
 _NOTED: set = set()
 
 def note(message: str, key: str | None = None) -> bool:
-    "Print `gradmix: note: message` to stderr once per process for `key` (default: the message); True if printed."
+    """Print `gradmix: note: message` to stderr once per process for `key` (default: the message);
+    True if printed."""
     key = message if key is None else key
     if key in _NOTED: return False
     _NOTED.add(key); print(f"gradmix: note: {message}", file=sys.stderr, flush=True); return True

@@ -33,7 +33,8 @@ class DataFormatError(GradmixError, ValueError):
     "A dataset file is present but does not have the published format."
 
 def missing_error(what: str, files: Sequence[str], root, dataset: str | None = None, extra: str = "") -> DataMissingError:
-    "A `DataMissingError` naming the files expected under the absolute `root` and where the dataset comes from."
+    """A `DataMissingError` naming the files expected under the absolute `root` and where the
+    dataset comes from."""
     root = Path(root).expanduser().resolve()
     where = f" {dataset} cannot be downloaded by gradmix: get it from {SOURCES_OF[dataset]} and unpack it there." if dataset else ""
     return DataMissingError(f"{what} not found: expected {', '.join(map(str, files))} under {root}.{where} {extra}".rstrip())
@@ -42,7 +43,8 @@ def missing_error(what: str, files: Sequence[str], root, dataset: str | None = N
 _VIDEO_RE = re.compile(r"^(?P<folder>[^/]+)/v_(?P<name>[A-Za-z0-9]+)_g(?P<group>\d+)_c(?P<clip>\d+)\.avi$")
 
 class UCFVideo(NamedTuple):
-    "One UCF101 video of a split list: its path under `UCF-101/`, 0-based label, group and clip numbers."
+    """One UCF101 video of a split list: its path under `UCF-101/`, 0-based label, group and clip
+    numbers."""
     path: str
     label: int
     group: int
@@ -51,11 +53,13 @@ class UCFVideo(NamedTuple):
     def stem(self) -> str: return self.path[:-len(".avi")]
 
 def _lines(path: Path) -> list[tuple[int, str]]:
-    "(line number, stripped text) of the non-empty lines of a text file (any line ends, optional BOM)."
+    """(line number, stripped text) of the non-empty lines of a text file (any line ends, optional
+    BOM)."""
     return [(n, l.strip()) for n, l in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1) if l.strip()]
 
 def read_class_ind(path) -> tuple[str, ...]:
-    "Class names in label order from UCF101's `classInd.txt` (lines `<index> <ClassName>`, indices 1..N)."
+    """Class names in label order from UCF101's `classInd.txt` (lines `<index> <ClassName>`, indices
+    1..N)."""
     names: dict[int, str] = {}
     for n, line in _lines(path):
         parts = line.split()
@@ -72,7 +76,8 @@ def read_class_ind(path) -> tuple[str, ...]:
     return tuple(names[i] for i in range(1, len(names) + 1))
 
 def read_split_list(path, classes: Sequence[str]) -> list[UCFVideo]:
-    "The videos of a UCF101 split list (`trainlist0N.txt`: path and 1-based label; `testlist0N.txt`: path only)."
+    """The videos of a UCF101 split list (`trainlist0N.txt`: path and 1-based label;
+    `testlist0N.txt`: path only)."""
     index, out, seen = {c: i for i, c in enumerate(classes)}, [], set()
     for n, line in _lines(path):
         where, parts = f"{path}, line {n}", line.replace("\\", "/").split()
@@ -106,7 +111,8 @@ def ucf101_list_files(split: int = 1) -> list[str]:
     return [f"{UCF101_LISTS}/classInd.txt", f"{UCF101_LISTS}/trainlist{split:02d}.txt", f"{UCF101_LISTS}/testlist{split:02d}.txt"]
 
 def check_videos(root, lists: UCF101Lists) -> None:
-    "A `DataMissingError` naming the listed videos that are not under `root/UCF-101/` (first few, and how many)."
+    """A `DataMissingError` naming the listed videos that are not under `root/UCF-101/` (first few,
+    and how many)."""
     root = Path(root).expanduser()
     for which, vids in (("train", lists.train), ("test", lists.test)):
         gone = [v.path for v in vids if not (root / UCF101_VIDEOS / v.path).is_file()]
@@ -116,7 +122,8 @@ def check_videos(root, lists: UCF101Lists) -> None:
                                 + ([f"... ({len(gone) - 3} more)"] if len(gone) > 3 else []), root, "UCF101")
 
 def load_ucf101_lists(root, split: int = 1, check: bool = False) -> UCF101Lists:
-    "Classes and the train/test videos of UCF101 split `split` from `root/ucfTrainTestlist/`; `check`: the videos must exist."
+    """Classes and the train/test videos of UCF101 split `split` from `root/ucfTrainTestlist/`;
+    `check`: the videos must exist."""
     root = Path(root).expanduser()
     if split not in (1, 2, 3): raise DataFormatError(f"UCF101 has splits 1, 2 and 3, not {split!r}")
     files = ucf101_list_files(split)
@@ -133,7 +140,8 @@ def load_ucf101_lists(root, split: int = 1, check: bool = False) -> UCF101Lists:
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
 
 def norm_class_name(name: str) -> str:
-    "A class name reduced to lower-case letters and digits, for matching spellings ('Yo-Yo' -> 'yoyo')."
+    """A class name reduced to lower-case letters and digits, for matching spellings ('Yo-Yo' ->
+    'yoyo')."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 @dataclass
@@ -152,7 +160,8 @@ class BU101Index:
         return "; ".join(parts)
 
 def load_bu101(root, classes: Sequence[str], aliases: dict | None = None) -> BU101Index:
-    "BU101 images under `root/BU101/<folder>/`, folders mapped to UCF101 `classes` by normalised name (and `aliases`)."
+    """BU101 images under `root/BU101/<folder>/`, folders mapped to UCF101 `classes` by normalised
+    name (and `aliases`)."""
     d = Path(root).expanduser() / BU101_DIR
     if not d.is_dir(): raise missing_error("BU101", [f"{BU101_DIR}/<class folder>/*.jpg (one folder per UCF101 class)"], root, "BU101")
     lookup = {norm_class_name(c): i for i, c in enumerate(classes)}
@@ -177,7 +186,8 @@ def load_bu101(root, classes: Sequence[str], aliases: dict | None = None) -> BU1
 # %% ../../nbs/data/04_actions.ipynb #076b23fc
 @dataclass
 class MPIIIndex:
-    "MPII training images with an activity: absolute paths, activity ids, names, and what was excluded."
+    """MPII training images with an activity: absolute paths, activity ids, names, and what was
+    excluded."""
     files: list
     act_ids: list
     activities: dict          # act_id -> "category: activity"
@@ -192,7 +202,8 @@ class MPIIIndex:
 MPII_FIELDS = ("annolist", "img_train", "act")
 
 def mpii_mat_path(root) -> Path:
-    "Where the MPII annotation file is: `MPII/<mat>` or, as unzipped, `MPII/mpii_human_pose_v1_u12_2/<mat>`."
+    """Where the MPII annotation file is: `MPII/<mat>` or, as unzipped,
+    `MPII/mpii_human_pose_v1_u12_2/<mat>`."""
     d = Path(root).expanduser() / MPII_DIR
     for p in (d / MPII_MAT, d / "mpii_human_pose_v1_u12_2" / MPII_MAT):
         if p.is_file(): return p
@@ -207,7 +218,8 @@ def _int(v, default: int = -1) -> int:
 
 # %% ../../nbs/data/04_actions.ipynb #aefeba16
 def read_mpii_mat(path) -> tuple[list, np.ndarray, list, list]:
-    "(image names, img_train flags, act ids, 'category: activity' names) from an MPII `RELEASE` .mat file."
+    """(image names, img_train flags, act ids, 'category: activity' names) from an MPII `RELEASE`
+    .mat file."""
     import scipy.io as sio
     try: m = sio.loadmat(str(path), squeeze_me=True, struct_as_record=False)
     except Exception as e: raise DataFormatError(f"{path} cannot be read as a MATLAB .mat file ({type(e).__name__}: {e})") from None
@@ -228,7 +240,8 @@ def read_mpii_mat(path) -> tuple[list, np.ndarray, list, list]:
            [f"{_text(getattr(a, 'cat_name', ''))}: {_text(getattr(a, 'act_name', ''))}" for a in act]
 
 def load_mpii(root) -> MPIIIndex:
-    "MPII's training images that have an activity (`img_train == 1`, `act_id != -1`), from `root/MPII/`."
+    """MPII's training images that have an activity (`img_train == 1`, `act_id != -1`), from
+    `root/MPII/`."""
     root = Path(root).expanduser(); mat = mpii_mat_path(root)
     names, train, ids, acts = read_mpii_mat(mat)
     keep = [i for i in range(len(names)) if train[i] == 1 and ids[i] != -1]
@@ -287,7 +300,8 @@ def _mpii_image(a, n_acts, rng, W=64, H=48) -> np.ndarray:
 
 # %% ../../nbs/data/04_actions.ipynb #8f9291c9
 def write_mpii_mat(path, names: Sequence[str], img_train: Sequence[int], acts: Sequence[tuple | None]) -> None:
-    "An MPII-style `RELEASE` struct: `acts[i]` = (act_id, cat_name, act_name), or None for act_id -1 with empty names."
+    """An MPII-style `RELEASE` struct: `acts[i]` = (act_id, cat_name, act_name), or None for act_id
+    -1 with empty names."""
     import scipy.io as sio
     n, empty = len(names), np.zeros((0, 0))
     anno = np.zeros((1, n), dtype=[("image", "O"), ("annorect", "O"), ("frame_sec", "O"), ("vididx", "O")])
@@ -341,7 +355,8 @@ UCF101_SOME = GEN_CLASSES + ("Archery", "BabyCrawling", "BalanceBeam", "BandMarc
 
 @PREPARERS.register("actions-generated")
 def make_action_data_cli(argv: Sequence[str]) -> int:
-    "`gradmix prepare actions-generated --root DIR ...`: write tiny generated UCF101 / BU101 / MPII data in their layouts."
+    """`gradmix prepare actions-generated --root DIR ...`: write tiny generated UCF101 / BU101 /
+    MPII data in their layouts."""
     p = argparse.ArgumentParser(prog="gradmix prepare actions-generated",
                                 description="Write tiny generated data in the published UCF101 / BU101 / MPII layouts (for trying "
                                             "the action pipeline without the real datasets; not for numbers).")

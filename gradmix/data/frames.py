@@ -29,14 +29,16 @@ __all__ = ['FRAME_NAME', 'PREPARE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'resiz
 
 # %% ../../nbs/data/05_frames.ipynb #f8518af3
 def resize_short(img, size: int):
-    "A PIL image resized (bilinear, antialiased) so that its short side is `size`, aspect ratio kept."
+    """A PIL image resized (bilinear, antialiased) so that its short side is `size`, aspect ratio
+    kept."""
     from PIL import Image
     w, h = img.size; s = size / min(w, h)
     new = (max(1, round(w * s)), max(1, round(h * s)))
     return img if new == img.size else img.resize(new, Image.BILINEAR)
 
 def decode_frames(path, fps: float = 1.0, size: int = 224) -> list:
-    "PIL frames of the video `path`: the first frame at or after every 1/`fps` s, short side resized to `size`."
+    """PIL frames of the video `path`: the first frame at or after every 1/`fps` s, short side
+    resized to `size`."""
     av = optional_module("av", "video", "decoding videos")
     out, j = [], 0
     try:
@@ -57,7 +59,8 @@ FRAME_NAME = "{:06d}.jpg"
 PREPARE_KEYS = ("fps", "size", "quality")
 
 def _prepare_one(job) -> tuple[str, int, str | None]:
-    "Decode one video into its frame folder (via `<folder>.part`, renamed when complete): (folder, frames, error)."
+    """Decode one video into its frame folder (via `<folder>.part`, renamed when complete): (folder,
+    frames, error)."""
     src, dest, fps, size, quality = job
     part = dest.with_name(dest.name + ".part"); shutil.rmtree(part, ignore_errors=True)
     try: frames = decode_frames(src, fps, size)
@@ -99,7 +102,8 @@ def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, qua
     return dict(out=str(out), videos=len(videos), decoded=len(todo), skipped=len(videos) - len(todo), frames=sum(counts.values()))
 
 def _run_jobs(todo, workers: int, progress: bool) -> list[str]:
-    "Run `_prepare_one` on every job (in `workers` processes when > 1), with a progress bar; the errors."
+    """Run `_prepare_one` on every job (in `workers` processes when > 1), with a progress bar; the
+    errors."""
     failed = []
     def done(res):
         if res[2]: failed.append(res[2])
@@ -114,7 +118,8 @@ def _run_jobs(todo, workers: int, progress: bool) -> list[str]:
 # %% ../../nbs/data/05_frames.ipynb #c134fb32
 @PREPARERS.register("ucf101")
 def prepare_ucf101_cli(argv: Sequence[str]) -> int:
-    "`gradmix prepare ucf101 [--root DIR] [--fps F] [--size S] ...`: decode UCF101 into frames (resumable)."
+    """`gradmix prepare ucf101 [--root DIR] [--fps F] [--size S] ...`: decode UCF101 into frames
+    (resumable)."""
     p = argparse.ArgumentParser(prog="gradmix prepare ucf101",
                                 description="Decode UCF101's videos into JPEG frames once, for the action task (resumable: run the "
                                             "same command again after an interruption).")
@@ -137,12 +142,14 @@ def prepare_ucf101_cli(argv: Sequence[str]) -> int:
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 def image_transform(size: int):
-    "torchvision transforms for ResNet-18: resize (short side), centre crop `size`, tensor, ImageNet normalisation."
+    """torchvision transforms for ResNet-18: resize (short side), centre crop `size`, tensor,
+    ImageNet normalisation."""
     from torchvision import transforms as T
     return T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 def load_image(path, size: int, transform=None) -> torch.Tensor:
-    "The image at `path` as a (3,`size`,`size`) normalised tensor (JPEGs decoded at a reduced scale when large)."
+    """The image at `path` as a (3,`size`,`size`) normalised tensor (JPEGs decoded at a reduced
+    scale when large)."""
     from PIL import Image
     try:
         with Image.open(path) as im:
@@ -153,7 +160,8 @@ def load_image(path, size: int, transform=None) -> torch.Tensor:
 
 # %% ../../nbs/data/05_frames.ipynb #f50262e4
 def loader_workers() -> int:
-    "DataLoader worker processes per stream: $GRADMIX_LOADER_WORKERS, else min(6, cores // 3) with CUDA, else 0."
+    """DataLoader worker processes per stream: $GRADMIX_LOADER_WORKERS, else min(6, cores // 3) with
+    CUDA, else 0."""
     env = os.environ.get("GRADMIX_LOADER_WORKERS")
     if env not in (None, ""):
         try: return max(0, int(env))
@@ -161,7 +169,8 @@ def loader_workers() -> int:
     return max(1, min(6, (os.cpu_count() or 1) // 3)) if torch.cuda.is_available() else 0
 
 class FrameSet:
-    "Labelled images on disk (frames or photos), loaded and normalised per batch; `groups`: the video of each frame."
+    """Labelled images on disk (frames or photos), loaded and normalised per batch; `groups`: the
+    video of each frame."""
     group_name, eval_batch = "video", 256
     def __init__(self, files: Sequence[str], y, size: int, name: str = "", groups=None, workers: int | None = None, flip: bool = True):
         self.files = np.asarray(list(files), dtype=object)
@@ -190,7 +199,8 @@ class FrameSet:
 
     @property
     def x(self) -> torch.Tensor:
-        "Every image in memory (N,3,size,size), loaded once, for methods written for in-memory sets; refused above $GRADMIX_MAX_IN_MEMORY_GB (8)."
+        """Every image in memory (N,3,size,size), loaded once, for methods written for in-memory
+        sets; refused above $GRADMIX_MAX_IN_MEMORY_GB (8)."""
         if self._x is None:
             gb, limit = len(self) * 3 * self.size ** 2 * 4 / 2 ** 30, float(os.environ.get("GRADMIX_MAX_IN_MEMORY_GB") or 8)
             if gb > limit:
@@ -206,7 +216,8 @@ class FrameSet:
                         None if self.groups is None else self.groups[idx], self.workers, self.flip)
 
     def batches(self, batch_size: int = 1000):
-        "`(x, y)` in order, at most `eval_batch` images at a time (loaded by DataLoader workers when there are any)."
+        """`(x, y)` in order, at most `eval_batch` images at a time (loaded by DataLoader workers
+        when there are any)."""
         chunks, w = _Chunks(self, max(1, min(batch_size, self.eval_batch))), self.n_workers()
         if w == 0: yield from (chunks[j] for j in range(len(chunks)))
         else: yield from torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=w, pin_memory=torch.cuda.is_available())
@@ -227,7 +238,8 @@ class _Chunks(torch.utils.data.Dataset):
 _FLIP_SALT = 0x5EEDF1                # seeds the flips apart from the permutations
 
 class _StepBatches(torch.utils.data.Dataset):
-    "Step number -> that step's whole batch (indices from the epoch's permutation, loaded, flipped per (seed, step))."
+    """Step number -> that step's whole batch (indices from the epoch's permutation, loaded, flipped
+    per (seed, step))."""
     def __init__(self, data: FrameSet, batch_size: int, seed: int, labels: bool):
         self.data, self.bs, self.seed, self.labels = data, batch_size, seed, labels
         self.n = len(data); self.spe = self.n // batch_size; self._epoch = None
@@ -251,7 +263,8 @@ class _From(torch.utils.data.Sampler):
     def __iter__(self): return itertools.count(self.start)
 
 class FrameStream:
-    "Endless training batches of a FrameSet; batch `step` is a pure function of (seed, step); DataLoader workers prefetch."
+    """Endless training batches of a FrameSet; batch `step` is a pure function of (seed, step);
+    DataLoader workers prefetch."""
     def __init__(self, data: FrameSet, batch_size: int, seed: int, device=None, labels: bool = True):
         if len(data) == 0: raise ConfigError(f"FrameStream: {data.name!r} is empty")
         if batch_size < 1: raise ConfigError(f"FrameStream: batch_size must be >= 1, got {batch_size}")
@@ -265,7 +278,8 @@ class FrameStream:
     def __repr__(self): return f"FrameStream({self.data.name!r}, n={len(self.data)}, batch_size={self.batch_size}, seed={self.seed}, workers={self.workers})"
 
     def batch(self, step: int):
-        "Images and labels of batch number `step` (images only for an unlabelled stream), on `device` if one was given."
+        """Images and labels of batch number `step` (images only for an unlabelled stream), on
+        `device` if one was given."""
         if step < 0: raise ConfigError(f"FrameStream: step must be >= 0, got {step}")
         if self.workers == 0: out = self.ds[step]
         else:
@@ -288,7 +302,8 @@ class FramesIndex:
     def files(self, stem: str) -> list[str]: return [str(self.dir / stem / FRAME_NAME.format(j)) for j in range(1, self.counts[stem] + 1)]
 
 def read_frames_index(root, lists: UCF101Lists) -> FramesIndex:
-    "The frames `gradmix prepare ucf101` wrote under `root/UCF101_frames`; every video of `lists` must be there."
+    """The frames `gradmix prepare ucf101` wrote under `root/UCF101_frames`; every video of `lists`
+    must be there."""
     d = Path(root).expanduser() / FRAMES_DIR
     if not (d / "index.json").is_file():
         raise missing_error("UCF101 frames", [f"{FRAMES_DIR}/index.json"], root, extra="They are written by "
@@ -328,7 +343,8 @@ def _frames_of(vids: Sequence[int], videos: list, frames: FramesIndex, name: str
     return FrameSet(files, y, frames.size, name, groups)
 
 def _video_splits(labels: np.ndarray, classes, k: int, seed: int, n_hval: int) -> tuple[list, list, list]:
-    "(V, hval, U) video indices: hval spread over classes with a fixed generator, then k per class with `seed`, U the rest."
+    """(V, hval, U) video indices: hval spread over classes with a fixed generator, then k per class
+    with `seed`, U the rest."""
     C, g = len(classes), torch_generator(HVAL_SEED)
     extra = set(torch.randperm(C, generator=g)[: n_hval % C].tolist())
     hval, rest = [], {}
@@ -346,7 +362,8 @@ def _video_splits(labels: np.ndarray, classes, k: int, seed: int, n_hval: int) -
 
 # %% ../../nbs/data/05_frames.ipynb #2f8ed088
 def actions_task(k: int, seed: int, root="data", n_hval: int = 505, download: bool = False, split: int = 1) -> Task:
-    "The action task: MPII (own head) + BU101 (UCF101's head) -> UCF101 split `split` frames; V = k clips per class."
+    """The action task: MPII (own head) + BU101 (UCF101's head) -> UCF101 split `split` frames; V =
+    k clips per class."""
     if not isinstance(k, int) or k < 1: raise TaskError(f"k (labelled clips per class) must be an integer >= 1, got {k!r}")
     if n_hval < 0: raise TaskError(f"n_hval must be >= 0, got {n_hval}")
     root = Path(root).expanduser(); check_action_data(root, split, download)

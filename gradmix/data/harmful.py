@@ -13,14 +13,16 @@ __all__ = ['HARMFUL_SOURCE', 'DIGITS_HARMFUL', 'shift_labels', 'shifted_printed'
 
 # %% ../../nbs/data/07_harmful.ipynb #6fcc1251
 def shift_labels(y: torch.Tensor, labels) -> torch.Tensor:
-    "Each label in `labels` replaced by the next one in `labels` (cyclically): a derangement; other labels unchanged."
+    """Each label in `labels` replaced by the next one in `labels` (cyclically): a derangement;
+    other labels unchanged."""
     labels = [int(l) for l in labels]
     lut = torch.arange(int(max(y.max(), max(labels))) + 1)
     lut[labels] = torch.tensor(labels[1:] + labels[:1])
     return lut[y]
 
 def shifted_printed(root, train: bool, download: bool) -> ImageSet:
-    "The printed digits with labels shifted within 0-4 and within 5-9 (each image labelled as the next digit)."
+    """The printed digits with labels shifted within 0-4 and within 5-9 (each image labelled as the
+    next digit)."""
     ds = load_dataset("printed", root, train, download)
     y = shift_labels(shift_labels(ds.y, range(0, 5)), range(5, 10))
     return ImageSet(ds.x, y, ds.name.replace("printed", "printed-shifted"))
@@ -33,7 +35,8 @@ HARMFUL_SOURCE = ("printed_shifted", range(5, 10))
 DIGITS_HARMFUL = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5)), HARMFUL_SOURCE], target=("mnist", range(5, 10)))
 
 def digits_harmful_task(k: int, seed: int, root="data", download: bool = False, n_hval: int = 1000):
-    "SVHN 5-9 + MNIST 0-4 + printed 5-9 with shifted labels -> MNIST 5-9, `k` labelled target images per class."
+    """SVHN 5-9 + MNIST 0-4 + printed 5-9 with shifted labels -> MNIST 5-9, `k` labelled target
+    images per class."""
     return build_task(DIGITS_HARMFUL["sources"], DIGITS_HARMFUL["target"], k, seed, root, n_hval=n_hval, download=download)
 
 TASKS.register("digits-harmful", lambda k, seed, root, n_hval, download: digits_harmful_task(k, seed, root, download, n_hval))

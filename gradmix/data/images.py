@@ -20,7 +20,8 @@ __all__ = ['SVHN_NPZ', 'DATASETS', 'PREPARERS', 'find_data_root', 'ImageSet', 'p
 
 # %% ../../nbs/data/01_images.ipynb #b63a2f46
 def find_data_root(candidates: Sequence[str | Path] = ()) -> Path | None:
-    "The first folder holding MNIST in torchvision's layout: `$GRADMIX_DATA`, then `candidates`; None if none does."
+    """The first folder holding MNIST in torchvision's layout: `$GRADMIX_DATA`, then `candidates`;
+    None if none does."""
     env = os.environ.get("GRADMIX_DATA")
     for p in ([env] if env else []) + list(candidates):
         if (Path(p).expanduser() / "MNIST" / "raw").exists(): return Path(p).expanduser()
@@ -71,7 +72,8 @@ class ImageSet:
 
 # %% ../../nbs/data/01_images.ipynb #166c9cad
 def preprocess_digits(images, size: int = 32, chunk: int = 16384) -> torch.Tensor:
-    "uint8 [0,255] / float [0,1] images (N,H,W), (N,H,W,3), (N,3,H,W) or (N,1,H,W) -> (N,3,`size`,`size`) float32 in [-1,1]."
+    """uint8 [0,255] / float [0,1] images (N,H,W), (N,H,W,3), (N,3,H,W) or (N,1,H,W) ->
+    (N,3,`size`,`size`) float32 in [-1,1]."""
     x = torch.as_tensor(np.asarray(images) if not torch.is_tensor(images) else images)
     if x.dtype == torch.bool or x.is_complex() or not (x.dtype == torch.uint8 or x.is_floating_point()):
         raise ConfigError(f"preprocess_digits: images must be uint8 in [0,255] or float in [0,1], got dtype {x.dtype}")
@@ -125,7 +127,8 @@ _CHECKED: dict = {}   # (path, size, mtime) -> md5 matched, so a file is hashed 
 
 # %% ../../nbs/data/01_images.ipynb #e93870c8
 def _check_md5(what: str, files, root, md5s: dict) -> None:
-    "A `DataCorruptError` naming any present file whose MD5 is not the published one (a right-sized corruption)."
+    """A `DataCorruptError` naming any present file whose MD5 is not the published one (a
+    right-sized corruption)."""
     for f in files:
         p = Path(root).expanduser() / f
         if not p.exists(): continue
@@ -136,7 +139,8 @@ def _check_md5(what: str, files, root, md5s: dict) -> None:
                                    f"{md5s[p.name]}): it is corrupt. {_FIX}")
 
 def _tv_dataset(cls, what, files, root, download, **kw):
-    "Construct torchvision dataset `cls`, turning its errors (missing or unreadable files, failed download) into clear ones."
+    """Construct torchvision dataset `cls`, turning its errors (missing or unreadable files, failed
+    download) into clear ones."""
     try: return cls(str(Path(root).expanduser()), download=download, **kw)
     except Exception as e:
         if isinstance(e, GradmixError): raise
@@ -150,7 +154,8 @@ def _tv_dataset(cls, what, files, root, download, **kw):
         raise _missing(what, files, root, f"(missing: {', '.join(f for f in files if f not in present)}.) ") from None
 
 def load_mnist(root="data", train: bool = True, download: bool = False) -> ImageSet:
-    "MNIST `train` or test split from torchvision's layout `root/MNIST/raw/*-ubyte`, preprocessed to (N,3,32,32)."
+    """MNIST `train` or test split from torchvision's layout `root/MNIST/raw/*-ubyte`, preprocessed
+    to (N,3,32,32)."""
     from torchvision.datasets import MNIST
     what = f"MNIST ({'train' if train else 'test'} split)"
     if not download:
@@ -162,7 +167,8 @@ def load_mnist(root="data", train: bool = True, download: bool = False) -> Image
 # %% ../../nbs/data/01_images.ipynb #e2f7ca9e
 SVHN_NPZ = "SVHN/svhn_test_first10k.npz"
 def _read_svhn_npz(npz: Path) -> tuple[np.ndarray, np.ndarray]:
-    "Arrays `X` (N,32,32,3) uint8 and `y` (N,) of the offline SVHN subset, or a `DataCorruptError` that names the file."
+    """Arrays `X` (N,32,32,3) uint8 and `y` (N,) of the offline SVHN subset, or a `DataCorruptError`
+    that names the file."""
     try:
         with np.load(npz, allow_pickle=False) as z:
             missing = [k for k in ("X", "y") if k not in z.files]
@@ -179,7 +185,8 @@ def _read_svhn_npz(npz: Path) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 def load_svhn(root="data", split: str = "train", download: bool = False) -> ImageSet:
-    "SVHN `split` from `root/{split}_32x32.mat` (torchvision's layout); offline, the train split falls back to `root/SVHN/svhn_test_first10k.npz`, named `svhn[test-first10k]`."
+    """SVHN `split` from `root/{split}_32x32.mat` (torchvision's layout); offline, the train split
+    falls back to `root/SVHN/svhn_test_first10k.npz`, named `svhn[test-first10k]`."""
     if split not in ("train", "test", "extra"):
         raise ConfigError(f"SVHN split must be 'train', 'test' or 'extra', got {split!r}")
     root = Path(root).expanduser()
@@ -219,14 +226,16 @@ class DatasetInfo(NamedTuple):
 DATASETS = Registry("dataset", builtins=["gradmix.data"])
 
 def register_dataset(name: str, loader: Callable, has_test_split: bool = False, description: str = "") -> DatasetInfo:
-    "Make a digit dataset available to tasks by name; `loader(root, train, download) -> ImageSet` (checked on first use)."
+    """Make a digit dataset available to tasks by name; `loader(root, train, download) -> ImageSet`
+    (checked on first use)."""
     try: inspect.signature(loader).bind("data", True, False)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"dataset {name!r}: its loader must accept (root, train, download) and return an ImageSet ({e})") from None
     return DATASETS.register(name, DatasetInfo(loader, bool(has_test_split), description))
 
 def check_imageset(s, where: str) -> ImageSet:
-    "`s` if it is an ImageSet of digit-network input ((N,3,32,32) float32 in [-1,1], int64 labels >= 0), else a clear error."
+    """`s` if it is an ImageSet of digit-network input ((N,3,32,32) float32 in [-1,1], int64
+    labels >= 0), else a clear error."""
     if not (isinstance(getattr(s, "x", None), torch.Tensor) and isinstance(getattr(s, "y", None), torch.Tensor)):
         raise ConfigError(f"{where}: the loader returned a {type(s).__name__}, not an ImageSet")
     fix = "; make the images with gradmix.data.images.preprocess_digits"
@@ -258,7 +267,8 @@ def dataset_info(name: str) -> DatasetInfo:
     return DATASETS[name]
 
 def load_dataset(name: str, root="data", train: bool = True, download: bool = False) -> ImageSet:
-    "Dataset `name`'s train (or test) split as a checked `ImageSet`, cached in-process by (name, root, split)."
+    """Dataset `name`'s train (or test) split as a checked `ImageSet`, cached in-process by (name,
+    root, split)."""
     info = dataset_info(name)
     if not train and not info.has_test_split:
         raise ConfigError(f"dataset {name!r} has no separate test split (build_task carves one with n_test)")

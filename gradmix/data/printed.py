@@ -31,7 +31,8 @@ def _colours(rng) -> tuple[tuple, tuple]:
 
 # %% ../../nbs/data/06_printed.ipynb #e7a10006
 def render_digits(labels, seed: int) -> np.ndarray:
-    "uint8 images (N, 32, 32, 3) of the digits `labels`, each in a random font, size, position, rotation and colours (seeded)."
+    """uint8 images (N, 32, 32, 3) of the digits `labels`, each in a random font, size, position,
+    rotation and colours (seeded)."""
     from PIL import Image, ImageDraw, ImageFont
     rng, fonts, out = np.random.default_rng(seed), {}, np.empty((len(labels), 32, 32, 3), np.uint8)
     for i, d in enumerate(labels):

@@ -18,7 +18,8 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed % 2**63, epoch]).generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
 
 class BatchStream:
-    "Endless random mini-batches from an in-memory ImageSet; batch number `step` is a pure function of (seed, step), so a resumed run sees the same batches."
+    """Endless random mini-batches from an in-memory ImageSet; batch number `step` is a pure
+    function of (seed, step), so a resumed run sees the same batches."""
     def __init__(self, data: ImageSet, batch_size: int, seed: int, device=None, labels: bool = True):
         if len(data) == 0: raise ConfigError(f"BatchStream: {data.name!r} is empty")
         if batch_size < 1: raise ConfigError(f"BatchStream: batch_size must be >= 1, got {batch_size}")
@@ -39,7 +40,8 @@ class BatchStream:
         return self._perm
 
     def batch(self, step: int):
-        "Images and labels of batch number `step` (on `device` if one was given); images only for an unlabelled stream."
+        """Images and labels of batch number `step` (on `device` if one was given); images only for
+        an unlabelled stream."""
         if step < 0: raise ConfigError(f"BatchStream: step must be >= 0, got {step}")
         e, i = divmod(step, self.steps_per_epoch)
         idx = self.perm(e)[i * self.batch_size:(i + 1) * self.batch_size]
@@ -50,6 +52,7 @@ class BatchStream:
 
 # %% ../../nbs/data/03_streams.ipynb #83e10ab3
 def make_stream(data, batch_size: int, seed: int, device=None, labels: bool = True):
-    "A reproducible stream of mini-batches from `data` (its own `stream` method, or a `BatchStream`)."
+    """A reproducible stream of mini-batches from `data` (its own `stream` method, or a
+    `BatchStream`)."""
     if hasattr(data, "stream"): return data.stream(batch_size, seed, device, labels)
     return BatchStream(data, batch_size, seed, device, labels)

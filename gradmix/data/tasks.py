@@ -34,7 +34,8 @@ class Domain:
 
 @dataclass
 class Task:
-    "An MS-DTT task: labelled sources, one head per label space, and the target splits V / hval / U / test."
+    """An MS-DTT task: labelled sources, one head per label space, and the target splits V / hval /
+    U / test."""
     sources: list
     heads: dict
     target_head: str
@@ -48,7 +49,8 @@ class Task:
     model: str = "digit"                                    # the registered model a run builds by default
 
     def fingerprint(self) -> str:
-        "A short hash of what defines the task: its sources, target, k, seed and every split's indices."
+        """A short hash of what defines the task: its sources, target, k, seed and every split's
+        indices."""
         h = hashlib.sha1(json.dumps({k: v for k, v in self.info.items() if k != "V_index"}, sort_keys=True, default=str).encode())
         for name in sorted(self.index): h.update(name.encode()); h.update(np.asarray(self.index[name], np.int64).tobytes())
         return h.hexdigest()[:16]
@@ -200,7 +202,8 @@ DIGITS = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5))], target=(
 DEMO = dict(sources=[("optdigits", range(5, 10)), ("mnist5k", range(0, 5))], target=("mnist5k", range(5, 10)))
 
 def digits_task(k: int, seed: int, root="data", download: bool = False, n_hval: int = 1000) -> Task:
-    "The paper's digit task: SVHN 5-9 + MNIST 0-4 -> MNIST 5-9, `k` labelled target images per class."
+    """The paper's digit task: SVHN 5-9 + MNIST 0-4 -> MNIST 5-9, `k` labelled target images per
+    class."""
     return build_task(DIGITS["sources"], DIGITS["target"], k, seed, root, n_hval=n_hval, download=download)
 
 def demo_task(k: int, seed: int, n_hval: int = 500, n_test: int = 1000) -> Task:
@@ -213,7 +216,8 @@ TASKS.register("digits", lambda k, seed, root, n_hval, download: digits_task(k, 
 TASKS.register("demo", lambda k, seed, root, n_hval, download: demo_task(k, seed, n_hval=min(n_hval, 500)))
 
 def register_task(name: str, builder: Callable) -> Callable:
-    "Make task `name` available to `RunConfig(task=name)`, grids and the CLI; `builder(k, seed, root, n_hval, download) -> Task`."
+    """Make task `name` available to `RunConfig(task=name)`, grids and the CLI; `builder(k, seed,
+    root, n_hval, download) -> Task`."""
     try: inspect.signature(builder).bind(2, 0, "data", 1000, False)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"task {name!r}: its builder must accept (k, seed, root, n_hval, download) and return a Task ({e})") from None

@@ -24,7 +24,8 @@ __all__ = ['ShardDropout', 'shard', 'shard_rows', 'replace_dropout', 'average_bu
 _LOCAL = threading.local()
 
 class ShardDropout(nn.Module):
-    "Dropout on a shard of a batch: draws the noise of the whole batch (as one process does) and keeps this process's rows."
+    """Dropout on a shard of a batch: draws the noise of the whole batch (as one process does) and
+    keeps this process's rows."""
     def __init__(self, p: float):
         super().__init__(); self.p = p
     def forward(self, x):
@@ -35,14 +36,16 @@ class ShardDropout(nn.Module):
         return x * ctx["noise"][id(self)][ctx["rows"]]
 
 class shard:
-    "Context: the forward passes inside see rows `rows` of a batch of `n` (one noise draw per dropout layer for all of them)."
+    """Context: the forward passes inside see rows `rows` of a batch of `n` (one noise draw per
+    dropout layer for all of them)."""
     def __init__(self, n: int): self.ctx = dict(n=n, rows=None, noise={})
     def rows(self, rows: torch.Tensor): self.ctx["rows"] = rows; return self
     def __enter__(self): _LOCAL.ctx = self.ctx; return self
     def __exit__(self, *exc): _LOCAL.ctx = None
 
 def shard_rows(n: int, rank: int, world: int, device=None) -> torch.Tensor:
-    "The rows of a batch of `n` that rank `rank` of `world` computes: contiguous, sizes differing by at most one (possibly none)."
+    """The rows of a batch of `n` that rank `rank` of `world` computes: contiguous, sizes differing
+    by at most one (possibly none)."""
     return torch.tensor_split(torch.arange(n, device=device), world)[rank]
 
 def replace_dropout(model: nn.Module) -> nn.Module:
@@ -69,7 +72,8 @@ def average_buffers(model: nn.Module) -> None:
 
 # %% ../../nbs/engines/02_ddp.ipynb #e4ba2408
 class ShardedEngine(EagerEngine):
-    "The eager engine on this process's shard of every batch; one all-reduce per step makes the gradients whole."
+    """The eager engine on this process's shard of every batch; one all-reduce per step makes the
+    gradients whole."""
     @classmethod
     def of(cls, tr, method) -> "ShardedEngine":
         eng = super().of(tr, method)
@@ -83,7 +87,8 @@ class ShardedEngine(EagerEngine):
         if self.average: average_buffers(self.model)
 
     def part_losses(self, parts: list) -> list[torch.Tensor]:
-        "This shard's share of each part's mean cross-entropy, all parts through the trunk in one pass."
+        """This shard's share of each part's mean cross-entropy, all parts through the trunk in one
+        pass."""
         rows = [self._rows(len(x)) for x, _, _ in parts]
         offs = torch.tensor([0] + [len(x) for x, _, _ in parts]).cumsum(0).tolist()
         with shard(offs[-1]).rows(torch.cat([o + r for o, r in zip(offs, rows)])):
@@ -95,7 +100,8 @@ class ShardedEngine(EagerEngine):
         return losses
 
     def plain_update(self, losses: list[torch.Tensor]) -> torch.Tensor:
-        "All-reduce the gradients of the shards' summed `losses` (and the losses), then the optimizer's step; the whole loss."
+        """All-reduce the gradients of the shards' summed `losses` (and the losses), then the
+        optimizer's step; the whole loss."""
         params = [p for g in self.optimizer.param_groups for p in g["params"] if p.requires_grad]
         loss = torch.stack(losses)
         have = [(p, g) for p, g in zip(params, torch.autograd.grad(loss.sum(), params, allow_unused=True)) if g is not None]
@@ -108,7 +114,8 @@ class ShardedEngine(EagerEngine):
 # %% ../../nbs/engines/02_ddp.ipynb #6e421bd8
 @patch_to(ShardedEngine)
 def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tuple:
-    "Each part's whole-batch loss, shared-layer gradients by group and head pairs: this shard's, summed by one all-reduce."
+    """Each part's whole-batch loss, shared-layer gradients by group and head pairs: this shard's,
+    summed by one all-reduce."""
     gm = self.mixer
     shared, head_ids = [p for g in gm.groups for p in g], {id(p) for p in gm.head_params}
     joint = shard(sum(len(x) for x, _, _ in parts)) if one_pass else None   # one process draws one noise for all parts
@@ -141,7 +148,8 @@ def check_in_sync(model: nn.Module) -> None:
     if not torch.equal(c, c0): raise GradmixError(f"process {dist.get_rank()}: the parameters differ from process 0's")
 
 class RankTrainer(Trainer):
-    "The `Trainer` of one process of a data-parallel run: its method's step definition runs on a `ShardedEngine`."
+    """The `Trainer` of one process of a data-parallel run: its method's step definition runs on a
+    `ShardedEngine`."""
     step_engine = ShardedEngine
 
     def __init__(self, *args, **kw):
@@ -166,7 +174,8 @@ class RankTrainer(Trainer):
         return super()._eval_row(step)
 
 def ddp_method(cfg: RunConfig):
-    "`cfg`'s method, which a data-parallel run takes when it has a step definition (the sharded engine runs it)."
+    """`cfg`'s method, which a data-parallel run takes when it has a step definition (the sharded
+    engine runs it)."""
     m = get_method(cfg.method, **cfg.options)
     if engine_step_kind(m) is None:
         raise ConfigError(f"method {cfg.method!r} has no step definition, so no data-parallel step "
@@ -174,7 +183,8 @@ def ddp_method(cfg: RunConfig):
     return m
 
 def ddp_run(cfg: RunConfig, task=None, model_fn=None) -> dict:
-    "Train run `cfg` data-parallel over the initialised default process group; every process returns the results, process 0 writes the files."
+    """Train run `cfg` data-parallel over the initialised default process group; every process
+    returns the results, process 0 writes the files."""
     if not dist.is_initialized(): raise ConfigError("ddp_run needs an initialised process group: launch with torchrun")
     if cfg.device is None and torch.cuda.is_available(): cfg = cfg.replace(device=f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
     if cfg.threads is None and (cfg.device or "cpu").startswith("cpu"):
@@ -183,7 +193,8 @@ def ddp_run(cfg: RunConfig, task=None, model_fn=None) -> dict:
     return RankTrainer(task if task is not None else cfg.build_task(), ddp_method(cfg), cfg, model_fn=model_fn).fit()
 
 def ddp_launch(cfg: RunConfig) -> dict | None:
-    "Train `cfg` data-parallel over the processes `torchrun` started (joins, then leaves, their group); the results on process 0, None elsewhere."
+    """Train `cfg` data-parallel over the processes `torchrun` started (joins, then leaves, their
+    group); the results on process 0, None elsewhere."""
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise ConfigError("--data-parallel runs under torchrun: "
                           "torchrun --standalone --nproc_per_node N -m gradmix.cli train --data-parallel ...")
@@ -211,7 +222,8 @@ def _float64_digit_net(heads, budget):
     return digit_net(heads, budget.width).double()
 
 def spawn_worker(rank: int, world: int, port: int, cfgs: list[RunConfig], out: str, steps: int | None = None, dtype: str = "float32") -> None:
-    "Process `rank` of a local gloo group: trains each of `cfgs` data-parallel (or takes `steps` steps of it); saves its logs, parameters or results to `out`/rank<rank>.pt."
+    """Process `rank` of a local gloo group: trains each of `cfgs` data-parallel (or takes `steps`
+    steps of it); saves its logs, parameters or results to `out`/rank<rank>.pt."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:

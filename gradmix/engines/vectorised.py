@@ -36,7 +36,8 @@ def _rng_set(device: torch.device, state: torch.Tensor) -> None:
 _LOCAL = threading.local()
 
 class ReplayDropout(nn.Module):
-    "Stands in for an `nn.Dropout` in a vectorised network: multiplies by the next of the noise tensors drawn for the current call."
+    """Stands in for an `nn.Dropout` in a vectorised network: multiplies by the next of the noise
+    tensors drawn for the current call."""
     def __init__(self, p: float):
         super().__init__(); self.p = p
     def forward(self, x):
@@ -85,7 +86,8 @@ def vectorise_model_unsupported(model: nn.Module) -> str | None:
 _DIRECT = (nn.Conv2d, nn.Linear, nn.ReLU, nn.MaxPool2d, nn.Flatten, ReplayDropout, nn.Identity)
 
 def _sequential_supported(trunk: nn.Module) -> bool:
-    "Whether `_sequential_forward` runs `trunk`: an nn.Sequential of plain Conv2d (zero padding), Linear, ReLU, MaxPool2d, Flatten, dropout."
+    """Whether `_sequential_forward` runs `trunk`: an nn.Sequential of plain Conv2d (zero padding),
+    Linear, ReLU, MaxPool2d, Flatten, dropout."""
     if not isinstance(trunk, nn.Sequential) or type(trunk).forward is not nn.Sequential.forward: return False
     for m in trunk:
         if type(m) not in _DIRECT: return False
@@ -96,7 +98,8 @@ def _sequential_supported(trunk: nn.Module) -> bool:
 
 # %% ../../nbs/engines/01_vectorised.ipynb #78c045f4
 def _sequential_forward(trunk: nn.Sequential, p: dict, X: torch.Tensor, masks: list, small_conv: int) -> torch.Tensor:
-    "M models' `trunk` (stacked parameters `p`) on their own batches X (M, n, ...); dropout multiplies by `masks` (consumed)."
+    """M models' `trunk` (stacked parameters `p`) on their own batches X (M, n, ...); dropout
+    multiplies by `masks` (consumed)."""
     M, n = X.shape[:2]
     h, grouped = X, False                                 # grouped: (n, M*C, H, W), else (M, n, ...)
     for i, m in enumerate(trunk):
@@ -151,7 +154,8 @@ class StackedNet:
         self._calls: dict = {}
 
     def dropout_calls(self, x_shape: tuple) -> list[tuple]:
-        "The dropout calls [(shape, p, dtype)] a separate run makes in one trunk pass over a batch of shape `x_shape` (probed once per shape)."
+        """The dropout calls [(shape, p, dtype)] a separate run makes in one trunk pass over a batch
+        of shape `x_shape` (probed once per shape)."""
         if x_shape not in self._calls:
             rec, dev = [], self.device
             before = (torch.get_rng_state(), _rng_get(dev))
@@ -166,7 +170,8 @@ class StackedNet:
         return self._calls[x_shape]
 
     def features(self, X: torch.Tensor, masks: list) -> torch.Tensor:
-        "Every model's trunk on its own batch: X (M, n, ...) -> (M, n, features), with dropout noise `masks` [(M, ...)]."
+        """Every model's trunk on its own batch: X (M, n, ...) -> (M, n, features), with dropout
+        noise `masks` [(M, ...)]."""
         p = {k: self.params[n] for n, k in self.trunk_keys.items()}
         if self.direct: return _sequential_forward(self.trunk, p, X, list(masks), self.small_conv)
         def f(p, x, ms):
@@ -198,7 +203,8 @@ VEC_RULES = ("gradmix", "l2rw", "sum")
 GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_ema=0.0, weight_ema=0.0)   # the step below takes these only
 
 def vectorise_unsupported(cfg: RunConfig) -> str | None:
-    "Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is checked when the group is built)."
+    """Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is
+    checked when the group is built)."""
     try: method = get_method(cfg.method, **cfg.options)
     except GradmixError as e: return str(e)
     kind = engine_step_kind(method)
@@ -211,7 +217,8 @@ def vectorise_unsupported(cfg: RunConfig) -> str | None:
     return None
 
 def group_key(cfg: RunConfig) -> str:
-    "Runs with equal keys can share a vectorised group: they differ at most in seed, the step's varying options (GradMix's beta, gamma and adaptive_lr), and the budget's lr and momentum."
+    """Runs with equal keys can share a vectorised group: they differ at most in seed, the step's
+    varying options (GradMix's beta, gamma and adaptive_lr), and the budget's lr and momentum."""
     method = get_method(cfg.method, **cfg.options)
     kind = engine_step_kind(method)
     vary = kind.varying if kind else ()
@@ -222,7 +229,9 @@ def group_key(cfg: RunConfig) -> str:
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bd195242
 class Member(Trainer):
-    "One run of a vectorised group: a `Trainer` that evaluates, selects, checkpoints and writes its files as a separate run does; the group takes its steps and keeps its dropout stream in `rng`."
+    """One run of a vectorised group: a `Trainer` that evaluates, selects, checkpoints and writes
+    its files as a separate run does; the group takes its steps and keeps its dropout stream in
+    `rng`."""
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)                   # seeds and builds the network: a separate run's start
         self._capture_rng()
@@ -242,7 +251,8 @@ class Member(Trainer):
         super().load_state_dict(ck); self._capture_rng()
 
     def resume_or_done(self) -> dict | None:
-        "Resume from the checkpoint in `out` as `Trainer.fit` does; the recorded results if the run had finished."
+        """Resume from the checkpoint in `out` as `Trainer.fit` does; the recorded results if the
+        run had finished."""
         if self.resume and self.ckpt_path and self.ckpt_path.exists():
             self.load_state_dict(self.read_checkpoint())
             done = self.out / "results.json"
@@ -251,7 +261,8 @@ class Member(Trainer):
         return None
 
 def _sgd_hyper(opt) -> tuple:
-    "(lr, momentum) of the 'shared' and 'heads' groups of the plain SGD optimizer that `Trainer.make_optimizer` builds."
+    """(lr, momentum) of the 'shared' and 'heads' groups of the plain SGD optimizer that
+    `Trainer.make_optimizer` builds."""
     if type(opt) is not torch.optim.SGD: raise ConfigError(f"the vectorised step replays torch.optim.SGD, not {type(opt).__name__}")
     gs = opt.param_groups
     if [g.get("name") for g in gs] != ["shared", "heads"]: raise ConfigError("expected the SGD param groups 'shared' and 'heads'")
@@ -264,7 +275,8 @@ def _sgd_hyper(opt) -> tuple:
 COMPILE_BACKENDS = ("inductor", "aot_eager", "cudagraphs")
 
 def compile_backend(asked: str | None = None) -> str | None:
-    "The torch.compile backend for GradMix's update: `asked`, else $GRADMIX_COMPILE (what `--compile` sets), else none."
+    """The torch.compile backend for GradMix's update: `asked`, else $GRADMIX_COMPILE (what
+    `--compile` sets), else none."""
     b = asked if asked is not None else os.environ.get("GRADMIX_COMPILE") or None
     if b in (None, "0", "none"): return None
     if b == "1": b = "inductor"
@@ -272,13 +284,16 @@ def compile_backend(asked: str | None = None) -> str | None:
     return b
 
 def compiled_update(asked: str | None = None):
-    "`gradmix_update`, compiled whole (fullgraph: no graph break, so no host read) when a backend is asked for."
+    """`gradmix_update`, compiled whole (fullgraph: no graph break, so no host read) when a backend
+    is asked for."""
     b = compile_backend(asked)
     return gradmix_update if b is None else torch.compile(gradmix_update, fullgraph=True, backend=b)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #42a60269
 class VectorisedTrainer:
-    "Trains M runs of one method on one task as one vectorised network; each run keeps its data order, dropout stream, hyper-validation, model selection, checkpoints, result files and resume."
+    """Trains M runs of one method on one task as one vectorised network; each run keeps its data
+    order, dropout stream, hyper-validation, model selection, checkpoints, result files and
+    resume."""
     def __init__(self, members: list[Member], compile: str | None = None):
         if not members: raise ConfigError("a vectorised group needs at least one run")
         self._update = compiled_update(compile)
@@ -329,7 +344,8 @@ class VectorisedTrainer:
         self.active = list(keep)
 
     def _sync(self, optim: bool = False) -> None:
-        "Copy the stacked parameters (and momentum buffers) into the members' own networks (and optimizers)."
+        """Copy the stacked parameters (and momentum buffers) into the members' own networks (and
+        optimizers)."""
         with torch.no_grad():
             for j, i in enumerate(self.active):
                 m = self.members[i]; named = dict(m.model.named_parameters())
@@ -341,7 +357,8 @@ class VectorisedTrainer:
 # %% ../../nbs/engines/01_vectorised.ipynb #66a63852
 @patch_to(VectorisedTrainer)
 def _setup_mix(self, ms: list[Member], names: list[dict]) -> None:
-    "The GradMix state of members `ms`: their layer groups, rule, and each run's beta, gamma and adaptive_lr."
+    """The GradMix state of members `ms`: their layer groups, rule, and each run's beta, gamma and
+    adaptive_lr."""
     gms, f64 = [m.method.gm for m in ms], dict(dtype=torch.float64, device=ms[0].device)
     self.groups = [[names[0][id(p)] for p in g] for g in gms[0].groups]
     if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups for gm, nm in zip(gms, names)):
@@ -353,7 +370,8 @@ def _setup_mix(self, ms: list[Member], names: list[dict]) -> None:
 # %% ../../nbs/engines/01_vectorised.ipynb #91bc9ad2
 @patch_to(VectorisedTrainer)
 def _draw(self, passes: list[list[tuple]]) -> list[list[torch.Tensor]]:
-    "Dropout noise for trunk passes, each over the concatenated parts of a pass, drawn per run as its separate run draws it."
+    """Dropout noise for trunk passes, each over the concatenated parts of a pass, drawn per run as
+    its separate run draws it."""
     calls, spans = [], []
     for parts in passes:
         c = self.net.dropout_calls((sum(X.shape[1] for X, _, _ in parts), *parts[0][0].shape[2:]))
@@ -367,13 +385,15 @@ def _draw(self, passes: list[list[tuple]]) -> list[list[torch.Tensor]]:
 
 @patch_to(VectorisedTrainer)
 def batches(self, step: int, which: tuple) -> list[tuple]:
-    "This step's batches of every active run, stacked: [(X (M, B, ...), Y (M, B), head)] per source (with 'sources'), then V (with 'V')."
+    """This step's batches of every active run, stacked: [(X (M, B, ...), Y (M, B), head)] per
+    source (with 'sources'), then V (with 'V')."""
     ms = [self.members[i] for i in self.active]
     per = [trainer_batches(m, step, which) for m in ms]
     return [(torch.stack([p[i][0] for p in per]), torch.stack([p[i][1] for p in per]), per[0][i][2]) for i in range(len(per[0]))]
 
 def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
-    "torch.optim.SGD's update for M runs at once (per-run lr and momentum): buf = momentum * buf + g (g at first); p -= lr * buf."
+    """torch.optim.SGD's update for M runs at once (per-run lr and momentum): buf = momentum * buf +
+    g (g at first); p -= lr * buf."""
     with torch.no_grad():
         for n, g in grads.items():
             p = params[n]; shp = (-1,) + (1,) * (p.dim() - 1)
@@ -384,12 +404,14 @@ def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch
 
 @patch_to(VectorisedTrainer)
 def _grads(self, loss: torch.Tensor, names: list[str]) -> tuple:
-    "Every run's gradient of its own `loss` (M,) w.r.t. parameters `names`: one backward pass of the sum."
+    """Every run's gradient of its own `loss` (M,) w.r.t. parameters `names`: one backward pass of
+    the sum."""
     return torch.autograd.grad(loss.sum(), [self.net.params[n] for n in names], allow_unused=True)
 
 @patch_to(VectorisedTrainer)
 def step(self, step: int) -> list[dict]:
-    "One training step of every active run (the runs' step definition on the group); each run's log."
+    """One training step of every active run (the runs' step definition on the group); each run's
+    log."""
     log = self.step_def(self, step)
     return [{k: v[j] for k, v in log.items()} for j in range(len(self.active))]
 
@@ -405,7 +427,8 @@ def part_losses(self, parts: list[tuple]) -> list[torch.Tensor]:
 
 @patch_to(VectorisedTrainer)
 def plain_update(self, losses: list[torch.Tensor]) -> torch.Tensor:
-    "Backward pass of every run's summed `losses`, then SGD (heads and trunk at their base learning rates); the summed losses (M,)."
+    """Backward pass of every run's summed `losses`, then SGD (heads and trunk at their base
+    learning rates); the summed losses (M,)."""
     loss, names = torch.stack(losses).sum(0), self.shared + self.heads
     gs = dict(zip(names, self._grads(loss, names)))
     sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.shared if gs[n] is not None}, self.lr_sh, self.mom_sh)
@@ -426,7 +449,8 @@ def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: l
 
 @patch_to(VectorisedTrainer)
 def part_grads(self, parts: list[tuple], with_head: list[bool], one_pass: bool) -> tuple:
-    "Every run's per-part losses (parts, M), shared-layer gradients by group and head (name, gradient) pairs where `with_head`."
+    """Every run's per-part losses (parts, M), shared-layer gradients by group and head (name,
+    gradient) pairs where `with_head`."""
     if one_pass:                                     # the separate run draws one noise tensor for all parts together
         full, masks, off = self._draw([parts])[0], [], 0
         for X, _, _ in parts: masks.append([mk[:, off:off + X.shape[1]] for mk in full]); off += X.shape[1]
@@ -443,7 +467,8 @@ def part_grads(self, parts: list[tuple], with_head: list[bool], one_pass: bool) 
 
 @patch_to(VectorisedTrainer)
 def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
-    "GradMix's update of every run (`gradmix_update`, compiled where asked) from the parts' gradients; the (M, ...) log."
+    """GradMix's update of every run (`gradmix_update`, compiled where asked) from the parts'
+    gradients; the (M, ...) log."""
     summed: dict = {}
     for n, g in [*heads, *val_heads]: summed[n] = g if n not in summed else summed[n] + g
     res, eta = self._update(self.net.params, self.bufs, self.groups, src, val, summed,
@@ -456,7 +481,8 @@ def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
 # %% ../../nbs/engines/01_vectorised.ipynb #184f6a97
 @patch_to(VectorisedTrainer)
 def fit(self, stop_after: int | None = None) -> list[dict | None]:
-    "Train every run to the end (resuming each from its checkpoint); their results, in order (None for runs stopped early by `stop_after`)."
+    """Train every run to the end (resuming each from its checkpoint); their results, in order (None
+    for runs stopped early by `stop_after`)."""
     todo: dict = {}
     for i, m in enumerate(self.members):
         r = m.resume_or_done()
@@ -504,7 +530,8 @@ def _fit(self, idx: list[int], stop_after: int | None) -> None:
 
 # %% ../../nbs/engines/01_vectorised.ipynb #a3cf5896
 def _share_data(task, ref, needs_u: bool):
-    "`task` with its seed-independent splits (sources, hval, test) taken from `ref` when they are the same, and U dropped if unused."
+    """`task` with its seed-independent splits (sources, hval, test) taken from `ref` when they are
+    the same, and U dropped if unused."""
     same = (task.info.get("sources") == ref.info.get("sources") and len(task.sources) == len(ref.sources)
             and all(torch.equal(torch.as_tensor(task.index[s]), torch.as_tensor(ref.index[s]))
                     for s in ("hval", "test") if s in task.index and s in ref.index))
@@ -513,7 +540,8 @@ def _share_data(task, ref, needs_u: bool):
     return dataclasses.replace(task, **kw)
 
 def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=None, compile: str | None = None) -> VectorisedTrainer:
-    "A `VectorisedTrainer` for runs `configs` (one method, task, k and budget; seeds and per-run options may differ)."
+    """A `VectorisedTrainer` for runs `configs` (one method, task, k and budget; seeds and per-run
+    options may differ)."""
     if len({group_key(c) for c in configs}) != 1:
         raise ConfigError("these runs cannot share a vectorised group: they differ in more than seed, beta, gamma, adaptive_lr, lr and momentum")
     for c in configs:
@@ -556,7 +584,8 @@ def train_vectorised(configs: list[RunConfig], tasks: list | None = None, max_mo
 
 # %% ../../nbs/engines/01_vectorised.ipynb #44c734df
 def run_group(configs: list[RunConfig]) -> list[dict | None]:
-    "Train runs `configs` as one vectorised group in this process (what a grid submits to its executor); their results."
+    """Train runs `configs` as one vectorised group in this process (what a grid submits to its
+    executor); their results."""
     if configs[0].threads: torch.set_num_threads(configs[0].threads)
     return build_group(configs).fit()
 

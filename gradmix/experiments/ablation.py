@@ -48,7 +48,8 @@ PAPER_CHECK = {   # the check at the paper's budget (GPU): each method paper-lit
 ALL_VARIANTS = ABLATION_VARIANTS | PAPER_CHECK
 
 def study_base(base: RunConfig, jobs) -> RunConfig:
-    "`base` with the paper read literally (`PAPER_LITERAL`) under the variants' own options and the user's: the study departs from the paper, not from today's defaults."
+    """`base` with the paper read literally (`PAPER_LITERAL`) under the variants' own options and
+    the user's: the study departs from the paper, not from today's defaults."""
     takes = {o for j in jobs for o in METHODS[j.method].settable(j.opts)}
     extra = {k: v for k, v in PAPER_LITERAL.items() if k in takes and k not in base.options}
     return base.replace(options={**extra, **base.options})
@@ -61,7 +62,8 @@ def variant_job(name: str, k: int, seed: int) -> Job:
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100008
 def collect(out, variants, ks, seeds) -> pd.DataFrame:
-    "One row per (variant, k, seed) from the runs' results.json files (missing or diverged runs are skipped)."
+    """One row per (variant, k, seed) from the runs' results.json files (missing or diverged runs
+    are skipped)."""
     rows = []
     for v in variants:
         for k in ks:
@@ -80,7 +82,8 @@ def _ms(x: pd.Series) -> str:
     return f"{x.mean():+.2f} ± {x.std(ddof=1) / len(x) ** .5:.2f}" if len(x) > 1 else (f"{x.mean():+.2f}" if len(x) else "–")
 
 def study_table(df: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
-    "Per variant and k: test and hyper-validation accuracy (mean ± s.e.) and their paired difference with `reference`."
+    """Per variant and k: test and hyper-validation accuracy (mean ± s.e.) and their paired
+    difference with `reference`."""
     ref = df[df.variant == reference].set_index(["k", "seed"])
     out = []
     for (v, k), g in df.groupby(["variant", "k"], sort=False):
@@ -95,30 +98,35 @@ def frame_markdown(df: pd.DataFrame) -> str:
     return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * len(df.columns)] + ["| " + " | ".join(r) + " |" for r in cells[1:]])
 
 def paired_delta(df: pd.DataFrame, variant: str, baseline: str, col: str = "hval") -> pd.DataFrame:
-    "Per k: mean, s.e. and count of `variant` - `baseline` in column `col` over the seeds both ran (the study's unit, against any baseline)."
+    """Per k: mean, s.e. and count of `variant` - `baseline` in column `col` over the seeds both ran
+    (the study's unit, against any baseline)."""
     a, b = (df[df.variant == v].set_index(["k", "seed"])[col] for v in (variant, baseline))
     g = (a - b).dropna().groupby(level="k")
     return pd.DataFrame(dict(mean=g.mean(), se=g.std(ddof=1) / g.count() ** .5, n=g.count())).reset_index()
 
 def best_by_hval(df: pd.DataFrame, candidates) -> str:
-    "The variant among `candidates` with the highest mean hyper-validation accuracy (over every k and seed run)."
+    """The variant among `candidates` with the highest mean hyper-validation accuracy (over every k
+    and seed run)."""
     m = df[df.variant.isin(candidates)].groupby("variant").hval.mean()
     if m.empty: raise ConfigError(f"none of {list(candidates)} has finished runs")
     return m.idxmax()
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab10000b
 def variant_jobs(plan) -> list[Job]:
-    "Every variant of the call (default: all of the study's) for each k and seed, seed-major: early partial results cover every variant."
+    """Every variant of the call (default: all of the study's) for each k and seed, seed-major:
+    early partial results cover every variant."""
     return unique_jobs(variant_job(v, k, s) for s in plan.seeds for k in plan.ks for v in plan.params["variants"])
 
 def study_files(rows, plan) -> dict:
-    "The study's files: runs.csv (one row per variant, k and seed) and its table, study.csv and study.md."
+    """The study's files: runs.csv (one row per variant, k and seed) and its table, study.csv and
+    study.md."""
     df = collect(plan.out, plan.params["variants"], plan.ks, plan.seeds)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()
     return {"runs.csv": df, "study.csv": tab, "study.md": frame_markdown(tab) if len(tab) else "(no finished runs)"}
 
 def study_spec(name: str, variants, ks, doc: str) -> TableSpec:
-    "A table of named variants (`variants`: the default set), paired with the paper-literal GradMix."
+    """A table of named variants (`variants`: the default set), paired with the paper-literal
+    GradMix."""
     def every_variant(plan): plan.params["variants"] = list(plan.params["variants"] or variants); return {}
     return TableSpec(name, doc, jobs=variant_jobs, tabulate=study_files, returns=("study.csv", "study.md"),
                      ks=ks, seeds=tuple(range(5)), params=dict(variants=None), prepare=every_variant,
@@ -144,7 +152,8 @@ FAIR_CANDIDATES = {   # per method of Table 1's upper half: the study's variants
     "gradmix_sgd": ["SGD", "SGD, lr 0.03", "SGD, V head"]}
 
 def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
-    "Per method: the candidate variant with the best mean hyper-validation accuracy in study runs `df`, with every candidate's mean."
+    """Per method: the candidate variant with the best mean hyper-validation accuracy in study runs
+    `df`, with every candidate's mean."""
     rows = []
     for m, cands in FAIR_CANDIDATES.items():
         have = [c for c in cands if c in set(df.variant)]
@@ -156,7 +165,8 @@ def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/experiments/08_ablation.ipynb #46cbbd4b
 def study_choices(plan) -> dict:
-    "The study the table's choices come from (`study`, default the sibling `ablation-<task>-<budget>`) and its choices."
+    """The study the table's choices come from (`study`, default the sibling
+    `ablation-<task>-<budget>`) and its choices."""
     study = Path(plan.params["study"] or plan.out.parent / f"ablation-{plan.base.task}-{plan.budget.name}")
     if not (study / "runs.csv").exists():
         raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task {plan.base.task} --budget "
@@ -167,7 +177,8 @@ def study_choices(plan) -> dict:
     return dict(study=study, choices=choices)
 
 def chosen_jobs(plan) -> list[Job]:
-    "Each method of Table 1's upper half as its chosen variant, every k and seed (Source-only: one run per seed)."
+    """Each method of Table 1's upper half as its chosen variant, every k and seed (Source-only: one
+    run per seed)."""
     chosen = plan.found["choices"].set_index("method").chosen
     return unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in plan.ks for s in plan.seeds)
 

@@ -32,7 +32,8 @@ class RecordingRule(WeightingRule):
 
 # %% ../../nbs/experiments/03_bench.ipynb #15735f82
 def _make_step_fns(width, batch, n_v, device, recorder):
-    "Four steps on four copies of one network: Source-only, GradMix exact (recording), exact fused, slsqp."
+    """Four steps on four copies of one network: Source-only, GradMix exact (recording), exact
+    fused, slsqp."""
     heads = {"5-9": 5, "0-4": 5}
     set_seed(0)
     base = digit_net(heads, width).to(device)
@@ -58,7 +59,8 @@ def _make_step_fns(width, batch, n_v, device, recorder):
 
 # %% ../../nbs/experiments/03_bench.ipynb #b928d14c
 def _rule_times(stats, device, reps: int = 3) -> dict:
-    "Median ms of every registered rule on the recorded statistics (stateful rules keep their state across calls)."
+    """Median ms of every registered rule on the recorded statistics (stateful rules keep their
+    state across calls)."""
     rules = {name: get_rule(name) for name in RULES} | {"gradmix[slsqp]": get_rule("gradmix", solver="slsqp")}
     times = {n: [] for n in rules}
     for _ in range(reps):

@@ -14,7 +14,8 @@ __all__ = ['SkipFinished', 'DaskExecutor', 'SubmititExecutor']
 
 # %% ../../nbs/experiments/06_executors.ipynb #045f847c
 class SkipFinished:
-    "Wraps an executor: a grid run (`run_job`) whose results.json says it finished is answered from it here, not submitted."
+    """Wraps an executor: a grid run (`run_job`) whose results.json says it finished is answered
+    from it here, not submitted."""
     def __init__(self, inner): self.inner, self.submitted = inner, 0
     def submit(self, fn, *args):
         if fn is run_job and args and run_finished(args[0]): return InProcess().submit(fn, *args)
@@ -26,7 +27,8 @@ class SkipFinished:
 _JOBQUEUE = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster", "htcondor": "HTCondorCluster"}
 
 class DaskExecutor:
-    "Runs jobs on a Dask cluster: the scheduler at `address`, or a cluster started for the grid (local processes, or dask-jobqueue's)."
+    """Runs jobs on a Dask cluster: the scheduler at `address`, or a cluster started for the grid
+    (local processes, or dask-jobqueue's)."""
     def __init__(self, workers: int = 1, address: str | None = None, cluster: str = "local", **cluster_opts):
         try: from dask.distributed import Client, LocalCluster
         except ImportError: raise ConfigError("the 'dask' executor needs dask.distributed: pip install 'gradmix[cluster]'") from None

@@ -37,7 +37,8 @@ TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmi
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
 @dataclass(frozen=True)
 class Job:
-    "One training run of a grid: method, k, seed, its own options and budget overrides as sorted (name, value) pairs."
+    """One training run of a grid: method, k, seed, its own options and budget overrides as sorted
+    (name, value) pairs."""
     method: str
     k: int
     seed: int
@@ -57,7 +58,8 @@ class Job:
         return Path(out).joinpath(self.method, *tag, f"k{self.k}" if self.uses_k else "kall", f"seed{self.seed}")
 
 def job(method: str, k: int, seed: int, budget: dict | None = None, **options) -> Job:
-    "A `Job` with its options given as keywords and its budget overrides (e.g. `dict(lr=0.03)`) as a dict."
+    """A `Job` with its options given as keywords and its budget overrides (e.g. `dict(lr=0.03)`) as
+    a dict."""
     return Job(method, k, seed, tuple(sorted(options.items())), tuple(sorted((budget or {}).items())))
 
 def unique_jobs(jobs) -> list[Job]:
@@ -74,12 +76,14 @@ def plan_jobs(methods, ks, seeds) -> list[Job]:
     return unique_jobs(job(m, k, s) for s in seeds for k in sorted(ks) for m in methods)
 
 def prerequisite_jobs(j: Job, base_options: dict | None = None) -> list[Job]:
-    "The runs `j` needs first (same k and seed), given the grid's options (`base_options`) and its own."
+    """The runs `j` needs first (same k and seed), given the grid's options (`base_options`) and its
+    own."""
     opts = options_for(j.method, base_options or {}) | j.opts
     return [job(m, j.k, j.seed, budget=dict(j.budget), **o) for m, o in METHODS[j.method].prerequisites(opts)]
 
 def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
-    "`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it needs."
+    """`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it
+    needs."""
     depth: dict = {}
     def visit(j, trail=()):
         if j.key() in trail: raise ConfigError(f"circular prerequisites: {[t[0] for t in trail]}")
@@ -93,19 +97,22 @@ def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
     return waves
 
 def _scoped(options: dict, method: str | None) -> dict:
-    "The options without a method prefix (`method=None`), or those written `METHOD.KEY` for `method`, unprefixed."
+    """The options without a method prefix (`method=None`), or those written `METHOD.KEY` for
+    `method`, unprefixed."""
     if method is None: return {k: v for k, v in options.items() if "." not in k}
     return {k.partition(".")[2]: v for k, v in options.items() if k.partition(".")[0] == method}
 
 # %% ../../nbs/experiments/01_grid.ipynb #4da81ca6
 def options_for(method: str, options: dict) -> dict:
-    "The subset of `options` that `method` lets a user set; an option written `METHOD.KEY` is for that method only (and wins)."
+    """The subset of `options` that `method` lets a user set; an option written `METHOD.KEY` is for
+    that method only (and wins)."""
     mine = _scoped(options, None) | _scoped(options, method)
     ok = METHODS[method].settable(mine)
     return {k: v for k, v in mine.items() if k in ok}
 
 def check_options(methods, options: dict) -> None:
-    "Every option must belong to at least one of `methods`; a `METHOD.KEY` option to METHOD, which must be one of them."
+    """Every option must belong to at least one of `methods`; a `METHOD.KEY` option to METHOD, which
+    must be one of them."""
     plain = _scoped(options, None)
     orphans = set(plain) - set().union(*(METHODS[m].settable(plain) for m in methods))
     for key in set(options) - set(plain):
@@ -128,7 +135,8 @@ def recorded_results(cfg: RunConfig) -> dict | None:
     return read_results_json(done) if done is not None and done.exists() else None
 
 def run_job(cfg: RunConfig, report=None) -> dict:
-    "Run (or resume, or skip when done) one run; return its results (a diverged run's say so); `report(step, total)` sees progress."
+    """Run (or resume, or skip when done) one run; return its results (a diverged run's say so);
+    `report(step, total)` sees progress."""
     if cfg.threads: torch.set_num_threads(cfg.threads)
     r = recorded_results(cfg)
     if r is not None and r.get("status", "finished") == "finished": return r
@@ -161,7 +169,8 @@ EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(worker
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
 class GridProgress:
-    "One progress bar over the steps of every run of a grid (runs report their step; finished or skipped runs count whole)."
+    """One progress bar over the steps of every run of a grid (runs report their step; finished or
+    skipped runs count whole)."""
     def __init__(self, totals: dict, enabled: bool = True):
         self.totals, self.steps, self.n_done, self.last = totals, dict.fromkeys(totals, 0), 0, ""
         self.bar = progress_bar(range(max(sum(totals.values()), 1))) if enabled else None
@@ -187,14 +196,16 @@ def _label(j: Job, r: dict) -> str:
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2c
 def run_finished(cfg: RunConfig) -> bool:
-    "Does run `cfg`'s folder hold results that say it finished? (Executors and vectorised groups skip such runs.)"
+    """Does run `cfg`'s folder hold results that say it finished? (Executors and vectorised groups
+    skip such runs.)"""
     r = recorded_results(cfg)
     return r is not None and r.get("status", "finished") == "finished"
 
 _WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}   # where a run's inputs lie / which code path: not what it trains
 
 def option_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
-    "Where run folder `cfg.out` holds results (`r`, read if not given): {option: (what the run was made with, what `cfg` asks)}."
+    """Where run folder `cfg.out` holds results (`r`, read if not given): {option: (what the run was
+    made with, what `cfg` asks)}."""
     r = recorded_results(cfg) if r is None else r
     if r is None: return {}
     had = METHODS[cfg.method].former_defaults | r.get("method_opts", {})   # an option a run does not record: its former default
@@ -204,7 +215,8 @@ def option_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
 _BUDGET_NOT_WHAT = {"name", "seeds", "ckpt_every"}   # which seeds a table runs, how often it saves: not what a run trains
 
 def budget_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
-    "Where run folder `cfg.out` holds results (`r`, read if not given): {budget field or `model`: (what it used, what `cfg` asks)}."
+    """Where run folder `cfg.out` holds results (`r`, read if not given): {budget field or `model`:
+    (what it used, what `cfg` asks)}."""
     r = recorded_results(cfg) if r is None else r
     if r is None: return {}
     had, want = r.get("budget_cfg", {}), json.loads(json.dumps(dataclasses.asdict(cfg.get_budget()), default=str))
@@ -220,7 +232,8 @@ def _flag(k: str, v) -> str:
 
 # %% ../../nbs/experiments/01_grid.ipynb #d5e704ea
 def check_existing_runs(cfgs) -> None:
-    "A grid never reuses a finished run made with other options or another budget (it would be relabelled): a clear error."
+    """A grid never reuses a finished run made with other options or another budget (it would be
+    relabelled): a clear error."""
     fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
     recorded = [(c, r) for c in cfgs if (r := recorded_results(c)) is not None]      # each results.json read once
     bad = [(c.out, m) for c, r in recorded if (m := option_mismatch(c, r))]
@@ -235,7 +248,8 @@ def check_existing_runs(cfgs) -> None:
                           f"Ask for what they were made with ({back}) or choose another --out folder")
 
 def local_workers(asked: int, n_runs: int) -> int:
-    "Worker processes on this machine: at most one per run and per core (each run uses one thread); says so when it cuts."
+    """Worker processes on this machine: at most one per run and per core (each run uses one
+    thread); says so when it cuts."""
     cores = os.cpu_count() or 1
     n = max(1, min(asked, n_runs, cores))
     if n < asked: note(f"--workers {asked}: {n} worker process(es), for {n_runs} run(s) on {cores} core(s)", key=f"workers{asked}-{n}")
@@ -288,7 +302,8 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
 
 # %% ../../nbs/experiments/01_grid.ipynb #a3b86378
 def cancel_queued(ex) -> None:
-    "Cancel the runs a process pool has not started; the busy workers finish (or, signalled too, checkpoint and stop)."
+    """Cancel the runs a process pool has not started; the busy workers finish (or, signalled too,
+    checkpoint and stop)."""
     if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)   # once: a second call waits for nothing
 
 def _blocked_by(j: Job, options: dict, results: dict) -> str | None:
@@ -311,7 +326,8 @@ def expand_source_only(df: pd.DataFrame, ks) -> pd.DataFrame:
 
 # %% ../../nbs/experiments/01_grid.ipynb #9030ccf4
 def plan_groups(configs: list[RunConfig], max_models: int | None = None) -> list[list[int]]:
-    "Indices of the runs of `configs` that train in vectorised groups (compatible, no prerequisites, at most `max_models` a group, two or more)."
+    """Indices of the runs of `configs` that train in vectorised groups (compatible, no
+    prerequisites, at most `max_models` a group, two or more)."""
     by: dict = {}
     for i, c in enumerate(configs):
         if vectorise_unsupported(c) is None and not METHODS[c.method].prerequisites(c.options):
@@ -348,7 +364,8 @@ def run_grid_vectorised(jobs, base: RunConfig, out, workers: int = 1, progress: 
 
 # %% ../../nbs/experiments/01_grid.ipynb #17cc47bd
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    "Mean, standard error and count of test accuracy (%) of the finished runs per method and k, and the number that diverged."
+    """Mean, standard error and count of test accuracy (%) of the finished runs per method and k,
+    and the number that diverged."""
     status = rows.status if "status" in rows else pd.Series("finished", index=rows.index)
     ok = rows[status == "finished"]
     g = ok.assign(acc=100 * ok.test_acc.astype(float)).groupby(["method", "k"]).acc
@@ -364,7 +381,8 @@ def _cell(r) -> str:
     return f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"] else f"diverged (n={int(r['n_diverged'])})"
 
 def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1) -> str:
-    "A Markdown table: ours as mean +- se (n seeds; diverged runs counted apart) and the paper's number, per k."
+    """A Markdown table: ours as mean +- se (n seeds; diverged runs counted apart) and the paper's
+    number, per k."""
     ks = sorted(summary.k.unique())
     head = "| method | " + " | ".join(f"k={k} ours | k={k} paper" for k in ks) + " |"
     lines = [head, "|" + " --- |" * (1 + 2 * len(ks))]
@@ -378,7 +396,8 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
 
 # %% ../../nbs/experiments/01_grid.ipynb #e1cbf55c
 def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
-    "`{diverged, failed, blocked: [...]}`: each run's method, k, seed and `extra` columns; failed and blocked ones with why."
+    """`{diverged, failed, blocked: [...]}`: each run's method, k, seed and `extra` columns; failed
+    and blocked ones with why."""
     if "status" not in rows: return dict(diverged=[], failed=[], blocked=[])
     cols = lambda s: ["method", "k", "seed", *extra] + (["error"] if s != "diverged" and "error" in rows else [])
     return {s: rows[rows.status == s][cols(s)].to_dict("records") for s in ("diverged", "failed", "blocked")}

@@ -27,7 +27,8 @@ EMBEDDED_TASKS = {"digits": "demo", "printed": "printed-demo", "digits-harmful":
 
 # %% ../../nbs/experiments/11_pages.ipynb #3c0e550d
 def page_budget(budget: str | None = None) -> str | None:
-    "The budget a result page reruns at: `budget`, else `$GRADMIX_BUDGET`, else None (show the committed runs)."
+    """The budget a result page reruns at: `budget`, else `$GRADMIX_BUDGET`, else None (show the
+    committed runs)."""
     budget = budget if budget is not None else os.environ.get(BUDGET_ENV) or None
     if budget is not None and budget not in BUDGETS:
         raise ConfigError(f"{BUDGET_ENV}={budget!r} is not a budget; choose from {sorted(BUDGETS)}")
@@ -36,7 +37,8 @@ def page_budget(budget: str | None = None) -> str | None:
 # %% ../../nbs/experiments/11_pages.ipynb #50524a37
 @dataclass(frozen=True)
 class PageRuns:
-    "The runs a result page shows: their folder, and whether they are the committed ones, a rerun or a stand-in."
+    """The runs a result page shows: their folder, and whether they are the committed ones, a rerun
+    or a stand-in."""
     folder: Path
     source: str          # "committed", "rerun" (at the budget asked for) or "stand-in" (committed runs missing)
     task: str
@@ -56,12 +58,14 @@ class PageRuns:
 
 # %% ../../nbs/experiments/11_pages.ipynb #8b00d5d7
 def rerun_folder(table: str, task: str, budget: str) -> Path:
-    "Where a rerun of reproducer `table` on `task` at `budget` writes: one folder per combination, so reruns resume."
+    """Where a rerun of reproducer `table` on `task` at `budget` writes: one folder per combination,
+    so reruns resume."""
     root = Path(os.environ.get(RERUN_DIR_ENV) or Path(tempfile.gettempdir()) / "gradmix-rerun")
     return root / f"{table}-{task}-{budget}"
 
 def rerun_config(task: str, budget: str, use_data: bool) -> RunConfig:
-    "The base run of a rerun: `task` on the data under `$GRADMIX_DATA_ROOT` if set (and `use_data`), else its embedded counterpart."
+    """The base run of a rerun: `task` on the data under `$GRADMIX_DATA_ROOT` if set (and
+    `use_data`), else its embedded counterpart."""
     root = os.environ.get(DATA_ENV)
     if root and use_data: return RunConfig(task=task, budget=budget, data_root=root, progress=False)
     return RunConfig(task=EMBEDDED_TASKS.get(task, task), budget=budget, progress=False)
@@ -86,7 +90,8 @@ def page_runs(table: str, committed, budget: str | None = None, task: str = "dig
 
 # %% ../../nbs/experiments/11_pages.ipynb #d638affd
 def rerun_note(runs: PageRuns, name: str | None = None) -> str | None:
-    "A line for the page when it does not show the committed runs: which runs it shows instead, and that its prose does not apply."
+    """A line for the page when it does not show the committed runs: which runs it shows instead,
+    and that its prose does not apply."""
     name = name or f"results/{(runs.asked or runs.folder).name}"
     if runs.source == "stand-in":
         return (f"{name} is not committed yet: showing a smoke-budget run on the {runs.task} task "
@@ -107,7 +112,8 @@ def result_pages(nbs: Path) -> list[str]:
     return sorted(str(p.relative_to(nbs)) for p in (nbs / "results").glob("*.ipynb"))
 
 def execute_page(nb_path: Path) -> None:
-    "Run every cell of notebook `nb_path` in its own folder (as `nbdev_test` does: not `notest`/`slow` cells) and store the outputs."
+    """Run every cell of notebook `nb_path` in its own folder (as `nbdev_test` does: not
+    `notest`/`slow` cells) and store the outputs."""
     from execnb.nbio import read_nb, write_nb
     from execnb.shell import CaptureShell
     from nbdev.process import extract_directives
@@ -132,7 +138,8 @@ def project_root(start=".") -> Path:
     raise ConfigError(f"no settings.ini in {Path(start).resolve()} or above: run this inside a clone of the project")
 
 def scratch_project(root: Path, dest: Path) -> Path:
-    "A copy of project `root` in `dest` to render from: settings, notebooks and module copied, `results/` linked."
+    """A copy of project `root` in `dest` to render from: settings, notebooks and module copied,
+    `results/` linked."""
     shutil.copy(root / "settings.ini", dest / "settings.ini")
     skip = shutil.ignore_patterns("_proc", ".ipynb_checkpoints", "__pycache__")
     for d in ("nbs", "gradmix"): shutil.copytree(root / d, dest / d, ignore=skip, symlinks=True)
@@ -141,7 +148,8 @@ def scratch_project(root: Path, dest: Path) -> Path:
 
 # %% ../../nbs/experiments/11_pages.ipynb #46706775
 def rerun_site(budget: str, pages=None, out=None, data_root=None, root=".", log=print) -> Path:
-    "Rerun result `pages` (default: all) at `budget` in a scratch copy of the project at `root`, render its site into `out`."
+    """Rerun result `pages` (default: all) at `budget` in a scratch copy of the project at `root`,
+    render its site into `out`."""
     for m in ("execnb", "nbdev"): optional_module(m, "dev", "gradmix site")
     budget, root = page_budget(budget), project_root(root)
     if budget is None: raise ConfigError("gradmix site needs --budget (e.g. smoke): the committed runs are what nbdev_docs renders")

@@ -28,16 +28,19 @@ def lr_budget(lr: float) -> dict:
     return dict(lr=lr, finetune_lr=round(lr / 10, 12))
 
 def tuning_jobs(methods, ks, seeds, lr: float) -> list[Job]:
-    "Every method at learning rate `lr` for each k and seed (seed-major, so partial results cover every method)."
+    """Every method at learning rate `lr` for each k and seed (seed-major, so partial results cover
+    every method)."""
     return unique_jobs(job(m, k, s, budget=lr_budget(lr)) for s in seeds for k in ks for m in methods)
 
 def lr_order(lrs, base_lr: float) -> list[float]:
-    "The grid, the budget's own rate first, then outwards: an interrupted grid has the most useful runs."
+    """The grid, the budget's own rate first, then outwards: an interrupted grid has the most useful
+    runs."""
     return sorted(lrs, key=lambda lr: (abs(math.log(lr / base_lr)), lr))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #bc962dd5
 def tuning_summary(rows: pd.DataFrame) -> pd.DataFrame:
-    "Per backbone, method and lr: hyper-validation and test accuracy (%) mean and s.e. of finished runs, run counts."
+    """Per backbone, method and lr: hyper-validation and test accuracy (%) mean and s.e. of finished
+    runs, run counts."""
     r = rows.assign(hval=100 * pd.to_numeric(rows.best_hval_acc, errors="coerce"),
                     test=100 * pd.to_numeric(rows.test_acc, errors="coerce"))
     ok = r[r.status == "finished"]
@@ -49,13 +52,15 @@ def tuning_summary(rows: pd.DataFrame) -> pd.DataFrame:
     return s.astype({"n": int, "n_diverged": int})
 
 def _pick_lr(s: pd.DataFrame) -> pd.Series:
-    "The row of the chosen lr: no diverged run first (unless all diverged), then the highest mean hyper-validation."
+    """The row of the chosen lr: no diverged run first (unless all diverged), then the highest mean
+    hyper-validation."""
     clean = s[s.n_diverged == 0]
     pool = clean if len(clean) else s
     return pool.sort_values(["hval", "lr"], ascending=[False, True], na_position="last").iloc[0]
 
 def choose_backbone(summary: pd.DataFrame, lr: float, methods) -> str | None:
-    "The backbone whose methods at `lr` have the higher mean hyper-validation (None until one has every method finished)."
+    """The backbone whose methods at `lr` have the higher mean hyper-validation (None until one has
+    every method finished)."""
     at = summary[(summary.lr == lr) & summary.method.isin(methods)]
     complete = [b for b, g in at.groupby("backbone") if set(g.method) == set(methods) and (g.n > 0).all()]
     score = at[at.backbone.isin(complete)].groupby("backbone").hval.mean()
@@ -70,7 +75,8 @@ def tuning_choices(rows: pd.DataFrame, backbone_lr: float, summary: pd.DataFrame
 
 # %% ../../nbs/experiments/09_protocol.ipynb #61a12292
 def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | None) -> str:
-    "A Markdown table: per method and backbone, the chosen lr, its mean hyper-validation (test) accuracy and the others'."
+    """A Markdown table: per method and backbone, the chosen lr, its mean hyper-validation (test)
+    accuracy and the others'."""
     backbones = sorted(set(summary.backbone))
     lines = ["| method | " + " | ".join(f"{b}: chosen lr, hval % (test %) | {b}: every lr, hval %" for b in backbones) + " |",
              "|" + " --- |" * (1 + 2 * len(backbones))]
@@ -90,7 +96,8 @@ def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | No
 
 # %% ../../nbs/experiments/09_protocol.ipynb #04c953df
 def tuning_stage(methods, ks, seeds, lr: float, backbones, base: RunConfig, out: Path, run) -> list[pd.DataFrame]:
-    "One stage of the grid: every method at `lr` on each of `backbones`; the rows, labelled with backbone and lr."
+    """One stage of the grid: every method at `lr` on each of `backbones`; the rows, labelled with
+    backbone and lr."""
     return [run(tuning_jobs(methods, ks, seeds, lr), base.replace(model=b), out / b).assign(backbone=b, lr=lr)
             for b in backbones]
 
@@ -124,7 +131,8 @@ def reproduce_table1_tuning(base: RunConfig, out="runs/table1-tuning", ks=None, 
     return summary, table
 
 def tuning_rows(tuning: Path) -> pd.DataFrame:
-    "Every run under a tuning folder, from its results.json (whichever stage made it): backbone, method, lr, k, seed, status, accuracies."
+    """Every run under a tuning folder, from its results.json (whichever stage made it): backbone,
+    method, lr, k, seed, status, accuracies."""
     rows = [read_results_json(p) for p in sorted(Path(tuning).glob("*/*/*/k*/seed*/results.json"))]
     return pd.DataFrame([dict(backbone=r["config"]["model"], method=r["method"], lr=r["budget_cfg"]["lr"], k=r["k"],
                               seed=r["seed"], status=r.get("status"), best_hval_acc=r.get("best_hval_acc"),
@@ -135,7 +143,8 @@ def tuning_rows(tuning: Path) -> pd.DataFrame:
 TABLE1_ROWS = TUNED_METHODS + ("gradmix_dn", "gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
 
 def read_choices(tuning: Path) -> tuple[dict, str]:
-    "The chosen backbone and each tuned method's lr on it, from a tuning folder; a clear error if it has not chosen."
+    """The chosen backbone and each tuned method's lr on it, from a tuning folder; a clear error if
+    it has not chosen."""
     tuning = Path(tuning)
     if not (tuning / "meta.json").exists() or not (tuning / "choices.csv").exists():
         raise ConfigError(f"no tuning grid in {tuning}: run `gradmix reproduce table1-tuning --out {tuning}` (same budget) first")
@@ -147,7 +156,8 @@ def read_choices(tuning: Path) -> tuple[dict, str]:
     return lrs, backbone
 
 def chosen_lr(tuning: Path, backbone: str, method: str) -> float:
-    "The lr the tuning grid chose for `method` on `backbone` (any backbone, not only the chosen one)."
+    """The lr the tuning grid chose for `method` on `backbone` (any backbone, not only the chosen
+    one)."""
     picks = pd.read_csv(Path(tuning) / "choices.csv")
     hit = picks[(picks.backbone == backbone) & (picks.method == method)]
     if not len(hit): raise ConfigError(f"{tuning} has chosen no lr for {method} on {backbone} yet; run the tuning grid again")
@@ -156,7 +166,8 @@ def chosen_lr(tuning: Path, backbone: str, method: str) -> float:
 MDDA_STUDY = {"MDDA": {}, "MDDA w/o domain statistics": dict(domain_norm=False), "MDDA w/o entropy on U": dict(lam=0.0)}
 
 def mdda_study_jobs(lr: float, ks, seeds) -> list[Job]:
-    "MDDA and each of its two ideas removed, on the batch-norm backbone (where domain_norm=False is plain batch norm)."
+    """MDDA and each of its two ideas removed, on the batch-norm backbone (where domain_norm=False
+    is plain batch norm)."""
     return unique_jobs(job("mdda", k, s, budget=lr_budget(lr), **o) for s in seeds for k in ks for o in MDDA_STUDY.values())
 
 def mdda_study_label(row) -> str:
@@ -172,7 +183,8 @@ def table1_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:
 
 # %% ../../nbs/experiments/09_protocol.ipynb #d016de0f
 def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
-    "Per method and k: mean, s.e. and count of test accuracy (%) minus `baseline`'s, paired by seed."
+    """Per method and k: mean, s.e. and count of test accuracy (%) minus `baseline`'s, paired by
+    seed."""
     from gradmix.experiments.ablation import paired_delta          # imported here: the registries load this module first
     ok = rows[rows.status == "finished"].assign(variant=lambda r: r.method, test=lambda r: 100 * r.test_acc.astype(float))
     parts = [paired_delta(ok, m, baseline, "test").assign(method=m) for m in ok.method.unique() if m != baseline]
@@ -180,14 +192,16 @@ def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
 
 # %% ../../nbs/experiments/09_protocol.ipynb #42de4954
 def tuning_choices_of(plan) -> dict:
-    "The tuning folder (`tuning`, default the sibling `table1-tuning-<budget>`), its chosen rates and backbone."
+    """The tuning folder (`tuning`, default the sibling `table1-tuning-<budget>`), its chosen rates
+    and backbone."""
     tuning = Path(plan.params["tuning"] or plan.out.parent / f"table1-tuning-{plan.budget.name}")
     if plan.base.model is not None: raise ConfigError("table1 uses the backbone its tuning grid chose; leave out --model")
     lrs, backbone = read_choices(tuning)
     return dict(tuning=tuning, lrs=lrs, backbone=backbone)
 
 def table1_files(rows, plan) -> dict:
-    "Table 1's files: summary.csv, paired.csv (each row minus Fine-tune, paired by k and seed) and table.md."
+    """Table 1's files: summary.csv, paired.csv (each row minus Fine-tune, paired by k and seed) and
+    table.md."""
     from gradmix.experiments.grid import markdown_table, summarize
     summary = summarize(rows)
     shown = [m for m in plan.params["rows"] if m in set(rows.method)]
@@ -195,7 +209,8 @@ def table1_files(rows, plan) -> dict:
 
 # %% ../../nbs/experiments/09_protocol.ipynb #9b23e1bd
 def run_mdda_study(plan, rows=None) -> dict:
-    "MDDA's two ideas apart on the batch-norm backbone, k = 2 and 5 (of the table's), into `out/mdda-study`; its summary."
+    """MDDA's two ideas apart on the batch-norm backbone, k = 2 and 5 (of the table's), into
+    `out/mdda-study`; its summary."""
     from gradmix.experiments.grid import summarize
     from gradmix.experiments.unlabelled import adopt_runs
     if not plan.params["mdda_study"]: return {}

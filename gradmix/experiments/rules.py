@@ -34,7 +34,8 @@ REFERENCE_RULE = ("gradmix", True)                              # (rule, adaptiv
 
 # %% ../../nbs/experiments/10_rules.ipynb #65dcf3c8
 def rule_trials(rule: str, lrs=RULE_LRS, fine_lrs=FINE_LRS) -> list[tuple[dict, float]]:
-    "The tuning trials of `rule`: its own hyper-parameter's two values x `lrs`, or `fine_lrs` if it has none."
+    """The tuning trials of `rule`: its own hyper-parameter's two values x `lrs`, or `fine_lrs` if
+    it has none."""
     if rule not in RULES: raise ConfigError(f"unknown weighting rule {rule!r}; choose from {sorted(RULES)}")
     if rule not in OWN_PARAMS: return [({}, lr) for lr in fine_lrs]
     name, values = OWN_PARAMS[rule]
@@ -45,7 +46,8 @@ def rule_label(rule: str, adaptive: bool) -> str:
     return rule + ("" if adaptive else " (fixed lr)")
 
 def rule_job(rule: str, adaptive: bool, opts: dict, lr: float, k: int, seed: int) -> Job:
-    "The GradMix-step run of `rule` (options `opts`) at learning rate `lr`, fine-tuning at a tenth of it."
+    """The GradMix-step run of `rule` (options `opts`) at learning rate `lr`, fine-tuning at a tenth
+    of it."""
     return job("gradmix", k, seed, budget=dict(lr=lr, finetune_lr=round(lr / 10, 12)), weighting=rule,
                adaptive_lr=adaptive, **opts)
 
@@ -59,7 +61,8 @@ def tuning_jobs(plan, ks, seeds) -> list[Job]:
     return unique_jobs(rule_job(r, a, o, lr, k, s) for s in seeds for k in ks for r, a, _, o, lr in plan)
 
 def rule_rows(rows: pd.DataFrame, plan) -> pd.DataFrame:
-    "A grid's rows labelled with rule, adaptive, trial, options (JSON) and lr (rows of no plan entry dropped)."
+    """A grid's rows labelled with rule, adaptive, trial, options (JSON) and lr (rows of no plan
+    entry dropped)."""
     key = {(r, a, json.dumps(o, sort_keys=True), lr): i for r, a, i, o, lr in plan}
     out = []
     for row in rows.to_dict("records"):
@@ -70,7 +73,8 @@ def rule_rows(rows: pd.DataFrame, plan) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 def choose_trials(rows: pd.DataFrame) -> pd.DataFrame:
-    "Per task, rule and adaptive: the trial of highest mean hyper-validation (diverged trials only if all diverged)."
+    """Per task, rule and adaptive: the trial of highest mean hyper-validation (diverged trials only
+    if all diverged)."""
     r = rows.assign(hval=pd.to_numeric(rows.best_hval_acc, errors="coerce"), div=rows.status == "diverged")
     g = r.groupby(["task", "rule", "adaptive", "trial", "options", "lr"]).agg(hval=("hval", "mean"), n=("hval", "count"),
                                                                              n_diverged=("div", "sum")).reset_index()
@@ -81,7 +85,8 @@ def choose_trials(rows: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/experiments/10_rules.ipynb #b3dbe816
 def source_share(steps: pd.DataFrame, source: int) -> dict:
-    "Mean weight of source `source` and its mean share of the sources' weights, over steps and layer groups."
+    """Mean weight of source `source` and its mean share of the sources' weights, over steps and
+    layer groups."""
     cols = [c for c in steps.columns if c.startswith("w_")]
     if not cols: return dict(weight=np.nan, share=np.nan)
     groups = sorted({c.split("_")[1] for c in cols}, key=int)
@@ -97,7 +102,8 @@ def finished_rows(runs: pd.DataFrame) -> pd.DataFrame:
         rule_label(x, a) for x, a in zip(d.rule, d.adaptive)])
 
 def rule_table(runs: pd.DataFrame, reference=REFERENCE_RULE) -> pd.DataFrame:
-    "Per task, k and row: test % mean, s.e., n, and the paired difference against `reference` (mean, s.e., n)."
+    """Per task, k and row: test % mean, s.e., n, and the paired difference against `reference`
+    (mean, s.e., n)."""
     r = finished_rows(runs)
     ref = r[(r.rule == reference[0]) & (r.adaptive == reference[1])].set_index(["task", "k", "seed"]).test
     out = []
@@ -109,7 +115,8 @@ def rule_table(runs: pd.DataFrame, reference=REFERENCE_RULE) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 def cell_ranks(means: pd.DataFrame) -> pd.Series:
-    "Average rank of every row (1 = best) over the (task, k) cells of a row-by-cell table of mean accuracies."
+    """Average rank of every row (1 = best) over the (task, k) cells of a row-by-cell table of mean
+    accuracies."""
     return means.rank(axis=0, ascending=False).mean(axis=1)
 
 def average_ranks(runs: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -130,7 +137,8 @@ def average_ranks(runs: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
 
 # %% ../../nbs/experiments/10_rules.ipynb #8c094633
 def with_source_share(rows: pd.DataFrame, jobs: dict, out: Path, source: int | None) -> pd.DataFrame:
-    "`rows` with the harmful source's mean weight and share per run (NaN without a harmful source or steps.csv)."
+    """`rows` with the harmful source's mean weight and share per run (NaN without a harmful source
+    or steps.csv)."""
     def share(row):
         f = jobs[row.name].dir(out) / "steps.csv"
         return source_share(pd.read_csv(f), source) if source is not None and f.exists() else dict(weight=np.nan, share=np.nan)
@@ -138,7 +146,8 @@ def with_source_share(rows: pd.DataFrame, jobs: dict, out: Path, source: int | N
     return rows.assign(harmful_weight=s.weight, harmful_share=s.share)
 
 def run_rule_jobs(jobs: list[Job], plan, task: str, base: RunConfig, out: Path, grid) -> pd.DataFrame:
-    "Run `jobs` on `task` and return their rows labelled (rule_rows), with the harmful source's weights."
+    """Run `jobs` on `task` and return their rows labelled (rule_rows), with the harmful source's
+    weights."""
     rows = grid(jobs, base.replace(task=task), out).reset_index(drop=True)
     rows = with_source_share(rows, dict(enumerate(jobs)), out, HARMFUL.get(task))
     return rule_rows(rows, plan).assign(task=task)

@@ -50,7 +50,8 @@ def bench_vectorised(width: int = 16, models=(3, 6, 12), batch: int = 32, k: int
     return [r | info for r in rows]
 
 def main(argv=None) -> int:
-    "`python -m gradmix.experiments.scaling --models 3,6,12 --width 16`: print bench_vectorised's rows as JSON lines."
+    """`python -m gradmix.experiments.scaling --models 3,6,12 --width 16`: print bench_vectorised's
+    rows as JSON lines."""
     p = argparse.ArgumentParser(prog="python -m gradmix.experiments.scaling", description=bench_vectorised.__doc__)
     p.add_argument("--models", default="3,6,12", help="comma-separated group sizes M (default: %(default)s)")
     p.add_argument("--width", type=int, default=16); p.add_argument("--batch", type=int, default=32)

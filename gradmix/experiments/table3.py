@@ -30,14 +30,16 @@ TABLE3_LABELS = METHOD_LABELS | {"energynet": "EnergyNet", "mdda": "MDDA", "dctn
 
 # %% ../../nbs/experiments/05_table3.ipynb #0b578579
 def table3_rows(rows: pd.DataFrame, out) -> pd.DataFrame:
-    "A grid's rows with each finished run's per-video test accuracy (`test_video_acc`, read from its results.json)."
+    """A grid's rows with each finished run's per-video test accuracy (`test_video_acc`, read from
+    its results.json)."""
     def video(r):
         f = job(r.method, int(r.k), int(r.seed)).dir(out) / "results.json"
         return read_results_json(f).get("test_video_acc") if r.status == "finished" and f.exists() else None
     return rows.assign(test_video_acc=[video(r) for r in rows.itertuples()])
 
 def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
-    "Mean, standard error and count (%) per metric ('frame', 'video'), method and k; finished runs without a metric are left out."
+    """Mean, standard error and count (%) per metric ('frame', 'video'), method and k; finished runs
+    without a metric are left out."""
     parts = []
     for metric, col in (("frame", "test_acc"), ("video", "test_video_acc")):
         r = rows.assign(test_acc=pd.to_numeric(rows[col], errors="coerce")) if col in rows else rows.assign(test_acc=np.nan)
@@ -52,7 +54,8 @@ def _fmt(s: pd.DataFrame) -> str:
     return f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"] else f"diverged (n={int(r['n_diverged'])})"
 
 def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None, paper=PAPER_TABLE3) -> str:
-    "Table 3 in Markdown: per-frame then per-video accuracy, ours (mean ± s.e., n runs) beside the paper's, per k."
+    """Table 3 in Markdown: per-frame then per-video accuracy, ours (mean ± s.e., n runs) beside the
+    paper's, per k."""
     ks = sorted(ks or summary.k.unique())
     cols = [(m, k) for m in ("frame", "video") for k in ks]
     lines = ["| method | data | " + " | ".join(f"per-{m} k={k} ours | per-{m} k={k} paper" for m, k in cols) + " |",
@@ -68,7 +71,8 @@ def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None, pape
 
 # %% ../../nbs/experiments/05_table3.ipynb #8f639c78
 def action_budget(base: RunConfig) -> RunConfig:
-    "On the action task, a generic budget (smoke, cpu, paper) becomes its `actions-` counterpart, with the same overrides."
+    """On the action task, a generic budget (smoke, cpu, paper) becomes its `actions-` counterpart,
+    with the same overrides."""
     b = base.get_budget()
     if base.task != "actions" or b.name not in BUDGETS or f"actions-{b.name}" not in BUDGETS: return base
     generic = BUDGETS[b.name]
@@ -76,7 +80,8 @@ def action_budget(base: RunConfig) -> RunConfig:
     return base.replace(budget=BUDGETS[f"actions-{b.name}"].replace(**over))
 
 def check_weights(base: RunConfig) -> None:
-    "Fail before any run when the budget asks for ImageNet weights of a ResNet-18 that cannot be had."
+    """Fail before any run when the budget asks for ImageNet weights of a ResNet-18 that cannot be
+    had."""
     b = base.get_budget()
     if not b.pretrained or (base.model or "resnet18") != "resnet18": return
     try: MODELS["resnet18"]({"check": 2}, b)

@@ -22,7 +22,8 @@ __all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1
 REPRODUCERS = Registry("reproducer", builtins=["gradmix.experiments"])
 
 def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, seeds, workers: int, t0: float) -> tuple[pd.DataFrame, str]:
-    "Summarise a grid's rows and write summary.csv, table.md and meta.json (with the diverged runs) beside its runs.csv."
+    """Summarise a grid's rows and write summary.csv, table.md and meta.json (with the diverged
+    runs) beside its runs.csv."""
     summary = summarize(rows)
     table = markdown_table(summary, methods)
     summary.to_csv(out / "summary.csv", index=False)
@@ -36,7 +37,8 @@ def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, see
 # %% ../../nbs/experiments/02_tables.ipynb #eecce08b
 @dataclass
 class Plan:
-    "One call of a reproducer: the base run, the output folder, the grid, the spec's own keywords, and what it found."
+    """One call of a reproducer: the base run, the output folder, the grid, the spec's own keywords,
+    and what it found."""
     base: RunConfig
     out: Path
     ks: tuple
@@ -49,7 +51,8 @@ class Plan:
     def budget(self): return self.base.get_budget()
 
     def run(self, jobs, base: RunConfig | None = None, out: Path | None = None, **grid) -> pd.DataFrame:
-        "Run `jobs` as this call runs its grid (or with `grid` overrides), by default into the table's folder."
+        """Run `jobs` as this call runs its grid (or with `grid` overrides), by default into the
+        table's folder."""
         g = {**self.grid, **grid}
         return run_grid(jobs, base or self.base, out or self.out, g["workers"], g["progress"], g["executor"],
                         g["executor_opts"], g["vectorise"])
@@ -98,7 +101,8 @@ def write_files(files: dict, out: Path) -> None:
         else: (out / name).write_text(v + "\n")
 
 def common_meta(plan: Plan, t0: float, rows: pd.DataFrame) -> dict:
-    "What every table's meta.json records: task, budget, grid, workers, wall time, machine, threads, unfinished runs."
+    """What every table's meta.json records: task, budget, grid, workers, wall time, machine,
+    threads, unfinished runs."""
     b = plan.base
     return dict(task=b.task, budget=plan.budget.__dict__, ks=list(plan.ks), seeds=list(plan.seeds), workers=plan.grid["workers"],
                 wall_s=round(time.time() - t0, 1), machine=describe_machine(b.device), torch_threads=b.threads or 1,
@@ -130,7 +134,8 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
 
 # %% ../../nbs/experiments/02_tables.ipynb #dde15e27
 def method_grid(name: str, methods, doc: str, paper: str | None = "PAPER_TABLE1") -> TableSpec:
-    "The table of `methods` at every k and seed, with mean ± s.e. per method and k (summary.csv, table.md)."
+    """The table of `methods` at every k and seed, with mean ± s.e. per method and k (summary.csv,
+    table.md)."""
     def tabulate(rows, plan):
         summary = summarize(rows)
         return {"summary.csv": summary, "table.md": markdown_table(summary, methods)}

@@ -31,7 +31,8 @@ def run_identity(cfg: RunConfig) -> str:
     return _identity(cfg.replace(options=get_method(cfg.method, **cfg.options).opts).identity())
 
 def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
-    "Link into `out` the finished runs of `jobs` (and their prerequisites) that a sibling grid folder (or `sources`) holds, identical."
+    """Link into `out` the finished runs of `jobs` (and their prerequisites) that a sibling grid
+    folder (or `sources`) holds, identical."""
     out = Path(out)
     if sources is not None: siblings = [Path(s) for s in sources if Path(s).is_dir()]
     elif not out.parent.exists(): return []
@@ -55,7 +56,8 @@ def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #79922f0a
 def pseudo_label_reports(jobs, base: RunConfig, out) -> tuple[pd.DataFrame, list]:
-    "Report (against U's held-back labels) the pseudo-labels of every finished stage-2 run of `jobs`; writes pseudo_labels.csv/json."
+    """Report (against U's held-back labels) the pseudo-labels of every finished stage-2 run of
+    `jobs`; writes pseudo_labels.csv/json."""
     out, rows, full, tasks = Path(out), {}, {}, {}
     for j in jobs:
         f = j.dir(out) / "results.json"
@@ -81,7 +83,8 @@ def pseudo_label_reports(jobs, base: RunConfig, out) -> tuple[pd.DataFrame, list
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #3fbdee67
 def _stage2_job_options(base: RunConfig) -> dict:
-    "`pool` and `R` from the command line become job options (they decide a stage-2 run's prerequisites)."
+    """`pool` and `R` from the command line become job options (they decide a stage-2 run's
+    prerequisites)."""
     return {k: base.options[k] for k in ("pool", "R") if k in base.options}
 
 def _grid(jobs, base: RunConfig, out: Path, workers, progress, executor, executor_opts, vectorise) -> tuple[pd.DataFrame, list]:
@@ -111,7 +114,8 @@ def reproduce_table1_lower(base: RunConfig, out="runs/table1-lower", ks=None, se
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #291b915d
 def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
-    "Per (k, beta, gamma): test and hyper-validation accuracy (%) mean and s.e. over seeds, runs, and times in the top R of the pool."
+    """Per (k, beta, gamma): test and hyper-validation accuracy (%) mean and s.e. over seeds, runs,
+    and times in the top R of the pool."""
     ok = rows[rows.status == "finished"].copy()
     ok["top"] = ok.groupby(["k", "seed"]).best_hval_acc.rank(ascending=False, method="first") <= R
     ok = ok.assign(test=100 * ok.test_acc.astype(float), hval=100 * ok.best_hval_acc.astype(float))
@@ -122,7 +126,8 @@ def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
     return s.reset_index().rename(columns={"opt_beta": "beta", "opt_gamma": "gamma"})
 
 def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> str:
-    "One row per (k, beta, gamma): ours (test, hyper-validation, times in the top R) beside the paper's test accuracy (k=3)."
+    """One row per (k, beta, gamma): ours (test, hyper-validation, times in the top R) beside the
+    paper's test accuracy (k=3)."""
     lines = [f"| k | β | γ | test % (ours) | hyper-validation % (ours) | in top {R} | test % (paper, k=3) |", "|" + " --- |" * 7]
     for r in summary.itertuples():
         p = paper.get((float(r.beta), round(float(r.gamma), 1)))
@@ -152,7 +157,8 @@ def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, wo
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #a2bc3c99
 def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
-    "Heat maps over (beta, gamma): our test and hyper-validation accuracy at k, and the paper's Table 2 with our settings outlined."
+    """Heat maps over (beta, gamma): our test and hyper-validation accuracy at k, and the paper's
+    Table 2 with our settings outlined."""
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib.patches import Rectangle
@@ -187,7 +193,8 @@ def fig4_summary(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mean": g.mean(), "se": (g.std(ddof=1) / g.count() ** 0.5).fillna(0.0), "n": g.count()}).reset_index()
 
 def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
-    "R in rows, k in columns: ours (mean ± s.e., n) and the paper's value where the text gives it (R=3)."
+    """R in rows, k in columns: ours (mean ± s.e., n) and the paper's value where the text gives it
+    (R=3)."""
     ks = sorted(summary.k.unique())
     lines = ["| R | " + " | ".join(f"k={k} ours | k={k} paper" for k in ks) + " |", "|" + " --- |" * (1 + 2 * len(ks))]
     for R in sorted(summary.R.unique()):

@@ -37,7 +37,8 @@ def _set_rng_state(s: dict) -> None:
 
 @register_method("finetune")
 class Finetune(Method):
-    "Source-only training, then fine-tuning on V at `budget.finetune_lr`, starting from the best Source-only state."
+    """Source-only training, then fine-tuning on V at `budget.finetune_lr`, starting from the best
+    Source-only state."""
     needs = ("sources", "V")
     defaults = dict(source_ckpt=None)
     def __init__(self, **opts):

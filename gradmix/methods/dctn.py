@@ -16,7 +16,8 @@ __all__ = ['DCTN_DEFAULTS', 'class_map', 'perplexity_scores', 'cocktail_weights'
 
 # %% ../../nbs/methods/05_dctn.ipynb #67af9a7c
 def class_map(source_classes: list[tuple], target_classes: tuple) -> torch.Tensor:
-    "(sources x target classes): the position of target class c in source j's label space, -1 where source j lacks it."
+    """(sources x target classes): the position of target class c in source j's label space, -1
+    where source j lacks it."""
     m = torch.tensor([[list(sc).index(c) if c in sc else -1 for c in target_classes] for sc in source_classes], dtype=torch.long)
     missing = [c for c, col in zip(target_classes, m.T) if (col < 0).all()]
     if missing: raise ConfigError(f"DCTN cannot predict target class(es) {missing}: no source has them (sources' classes: "
@@ -24,17 +25,20 @@ def class_map(source_classes: list[tuple], target_classes: tuple) -> torch.Tenso
     return m
 
 def perplexity_scores(d_logits: torch.Tensor) -> torch.Tensor:
-    "DCTN's s_j = -log(1 - D_j(F(x))) from the discriminators' logits (B, M): softplus, computed stably."
+    """DCTN's s_j = -log(1 - D_j(F(x))) from the discriminators' logits (B, M): softplus, computed
+    stably."""
     return F.softplus(d_logits)
 
 def cocktail_weights(scores: torch.Tensor, cmap: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
-    "(B, M, C): per target class c, the scores of the sources that have c, normalised to sum to 1 over them (0 elsewhere)."
+    """(B, M, C): per target class c, the scores of the sources that have c, normalised to sum to 1
+    over them (0 elsewhere)."""
     member = (cmap >= 0).to(scores.dtype)
     s = (scores[:, :, None] + eps) * member[None]
     return s / s.sum(1, keepdim=True)
 
 def cocktail(probs: list[torch.Tensor], scores: torch.Tensor, cmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "The cocktail prediction (B, C) over the target classes from each source classifier's probabilities, and its weights (B, M, C)."
+    """The cocktail prediction (B, C) over the target classes from each source classifier's
+    probabilities, and its weights (B, M, C)."""
     w = cocktail_weights(scores, cmap)
     per_source = torch.stack([p[:, cmap[j].clamp_min(0)] * (cmap[j] >= 0) for j, p in enumerate(probs)], 1)
     return (w * per_source).sum(1), w
@@ -49,7 +53,8 @@ def d_logits(discs: nn.ModuleList, f: torch.Tensor) -> torch.Tensor:
     return torch.cat([d(f) for d in discs], 1)
 
 def discriminator_step(discs: nn.ModuleList, opt: torch.optim.Optimizer, fs: list, fu: torch.Tensor, aligned: list[int]) -> tuple[list, list]:
-    "One update of the aligned discriminators (source j -> 1, target -> 0) on detached features; their losses and accuracies."
+    """One update of the aligned discriminators (source j -> 1, target -> 0) on detached features;
+    their losses and accuracies."""
     losses, accs = [], []
     for j in aligned:
         ls, lu = discs[j](fs[j].detach()).squeeze(1), discs[j](fu.detach()).squeeze(1)
@@ -59,7 +64,8 @@ def discriminator_step(discs: nn.ModuleList, opt: torch.optim.Optimizer, fs: lis
     return [l.detach() for l in losses], accs
 
 def hardest_source(d_losses: list, aligned: list[int], rule: str = "max") -> int:
-    "The aligned source of largest (`rule='max'`, the authors' code) or smallest ('min') discriminator loss."
+    """The aligned source of largest (`rule='max'`, the authors' code) or smallest ('min')
+    discriminator loss."""
     if rule not in ("max", "min"): raise ConfigError(f"dctn: hard_source must be 'max' or 'min', got {rule!r}")
     pick = torch.argmax if rule == "max" else torch.argmin
     return aligned[int(pick(torch.stack(d_losses)))]
@@ -75,7 +81,8 @@ def feature_adversarial_loss(discs: nn.ModuleList, fs: list, fu: torch.Tensor, d
     return torch.stack(losses).mean(), hard
 
 def classifier_batches(fs: list, ys: list, ft: torch.Tensor, yt: torch.Tensor, cmap: torch.Tensor) -> list[tuple]:
-    "Per source j: its features and labels plus the target rows `(ft, yt)` (target class indices) of classes it has, relabelled."
+    """Per source j: its features and labels plus the target rows `(ft, yt)` (target class indices)
+    of classes it has, relabelled."""
     out = []
     for j, (f, y) in enumerate(zip(fs, ys)):
         pos = cmap[j, yt]; keep = pos >= 0
@@ -88,7 +95,8 @@ DCTN_DEFAULTS = dict(pretrain=0.2, threshold=0.9, hard_mining=True, hard_source=
 
 @register_method("dctn")
 class DCTN(Method):
-    "Deep cocktail network (Xu et al. 2018): multi-way adversarial alignment, source classifiers, perplexity-weighted cocktail."
+    """Deep cocktail network (Xu et al. 2018): multi-way adversarial alignment, source classifiers,
+    perplexity-weighted cocktail."""
     needs = ("sources", "V", "U")
     defaults = DCTN_DEFAULTS
     former_defaults = dict(hard_source="min")   # runs that do not record it picked the smallest loss
@@ -140,7 +148,8 @@ class DCTN(Method):
         return dict(loss=loss.detach()) | log
 
     def adversarial_step(self, tr, xs, ns, ys, xu) -> dict:
-        "Multi-way adversarial adaptation: the discriminators, then F (classifiers fixed) against the hardest source."
+        """Multi-way adversarial adaptation: the discriminators, then F (classifiers fixed) against
+        the hardest source."""
         discs, clfs = tr.modules["discriminators"], tr.modules["classifiers"]
         f = tr.model.features(torch.cat([xs, xu])); fs, fu = f[:sum(ns)].split(ns), f[sum(ns):]
         d_losses, accs = discriminator_step(discs, tr.optimizers["disc"], fs, fu, self.aligned)

@@ -16,7 +16,8 @@ __all__ = ['gap_module', 'class_activation_maps', 'EnergyNet', 'energy_losses', 
 
 # %% ../../nbs/methods/09_energynet.ipynb #dcdcc08f
 def gap_module(trunk: nn.Module) -> nn.Module:
-    "The trunk's last global average pooling (whose input is the last convolutional map), or a `ConfigError`."
+    """The trunk's last global average pooling (whose input is the last convolutional map), or a
+    `ConfigError`."""
     pools = [m for m in trunk.modules() if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1))]
     if not pools:
         raise ConfigError("EnergyNet needs class activation maps, i.e. a trunk that ends in global average pooling over a "
@@ -24,12 +25,14 @@ def gap_module(trunk: nn.Module) -> nn.Module:
     return pools[-1]
 
 def class_activation_maps(fmap: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    "CAM of every class: relu(sum_k weight[c,k] fmap[:,k]), each image's maps divided by their maximum; (B,C,H,W)."
+    """CAM of every class: relu(sum_k weight[c,k] fmap[:,k]), each image's maps divided by their
+    maximum; (B,C,H,W)."""
     cam = torch.einsum("ck,bkhw->bchw", weight, fmap).relu()
     return cam / cam.flatten(1).amax(1).clamp_min(1e-6)[:, None, None, None]
 
 class EnergyNet(nn.Module):
-    "The energy of each class's attention map: (B,C,H,W) maps -> (B,C) energies, one network for every class."
+    """The energy of each class's attention map: (B,C,H,W) maps -> (B,C) energies, one network for
+    every class."""
     def __init__(self, map_size: int = 7, width: int = 16, hidden: int = 64):
         super().__init__()
         self.map_size = map_size
@@ -41,7 +44,8 @@ class EnergyNet(nn.Module):
         return self.net(F.adaptive_avg_pool2d(maps.flatten(0, 1)[:, None], self.map_size)).view(B, C)
 
 def energy_losses(energies: torch.Tensor, y: torch.Tensor, margin: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    "Our choice, not the original's: (cross-entropy over the energies, mean hinge of the true class vs every other)."
+    """Our choice, not the original's: (cross-entropy over the energies, mean hinge of the true
+    class vs every other)."""
     pos = energies.gather(1, y[:, None])
     others = torch.ones_like(energies, dtype=torch.bool).scatter_(1, y[:, None], False)
     return F.cross_entropy(energies, y), (margin - pos + energies).relu()[others].mean()

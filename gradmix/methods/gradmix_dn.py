@@ -16,7 +16,8 @@ __all__ = ['GradMixDomainNorm']
 # %% ../../nbs/methods/10_gradmix_dn.ipynb #291a33f0
 @register_method("gradmix_dn")
 class GradMixDomainNorm(GradMixMethod):
-    "GradMix on MDDA's domain-specific batch norms: each source by its own statistics, V with a U batch by the target's."
+    """GradMix on MDDA's domain-specific batch norms: each source by its own statistics, V with a U
+    batch by the target's."""
     needs = ("sources", "V", "U")
     defaults = {**GRADMIX_DEFAULTS, "bn_momentum": 0.05}
 
@@ -33,7 +34,8 @@ class GradMixDomainNorm(GradMixMethod):
         return losses
 
     def v_loss(self, tr, xv, yv, xu) -> torch.Tensor:
-        "V's loss, V normalised with the target's statistics of V and a U batch together (U adds no loss)."
+        """V's loss, V normalised with the target's statistics of V and a U batch together (U adds
+        no loss)."""
         with domain_segments(tr.model, [(self.target, len(xv) + len(xu))]):
             logits = tr.model(torch.cat([xv, xu]), tr.head)[: len(xv)]
         return F.cross_entropy(logits, yv)

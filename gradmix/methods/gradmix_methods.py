@@ -37,7 +37,8 @@ def resolve_fused(fused, model) -> bool:
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2047
 @register_method("gradmix")
 class GradMixMethod(DefinedStep):
-    "GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive learning rate."
+    """GradMix (eqs. 6-10): layer-wise source-gradient mixing towards the V gradient, with adaptive
+    learning rate."""
     needs = ("sources", "V")
     step_kind = MixStep
     defaults = GRADMIX_DEFAULTS
@@ -70,6 +71,7 @@ class GradMixNoAdaLR(GradMixMethod):
 
 @register_method("gradmix_sgd")
 class GradMixSGD(GradMixMethod):
-    "GradMix with L2RW weights (Ren et al. 2018): clipped first-order meta-gradients instead of the cosine optimum."
+    """GradMix with L2RW weights (Ren et al. 2018): clipped first-order meta-gradients instead of
+    the cosine optimum."""
     # its rule's default degenerate="zero" (as L2RW) comes with weighting="l2rw"
     fixed = dict(weighting="l2rw")

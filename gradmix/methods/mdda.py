@@ -16,7 +16,8 @@ __all__ = ['DomainBatchNorm', 'domain_segments', 'add_domain_norm', 'MDDA', 'ent
 
 # %% ../../nbs/methods/04_mdda.ipynb #f6097b9f
 class DomainBatchNorm(nn.Module):
-    "Batch norm with one set of statistics per domain and one shared affine transform (an mDA layer with known domains)."
+    """Batch norm with one set of statistics per domain and one shared affine transform (an mDA
+    layer with known domains)."""
     def __init__(self, num_features: int, n_domains: int, dim: int = 2, momentum: float = 0.05, eps: float = 1e-5):
         super().__init__()
         if n_domains < 1: raise ConfigError(f"DomainBatchNorm needs at least one domain, got {n_domains}")
@@ -37,7 +38,8 @@ class DomainBatchNorm(nn.Module):
 
 @contextmanager
 def domain_segments(model: nn.Module, segments: list[tuple[int, int]] | None):
-    "Within this block, every `DomainBatchNorm` of `model` normalises rows by domain: `segments` = [(domain, n_rows), ...] in batch order."
+    """Within this block, every `DomainBatchNorm` of `model` normalises rows by domain: `segments` =
+    [(domain, n_rows), ...] in batch order."""
     layers = [m for m in model.modules() if isinstance(m, DomainBatchNorm)]
     for m in layers: m.segments = segments
     try: yield model
@@ -48,7 +50,8 @@ def domain_segments(model: nn.Module, segments: list[tuple[int, int]] | None):
 _LAYERS = {nn.Conv2d: ("out_channels", 2), nn.Linear: ("out_features", 1)}
 
 def add_domain_norm(trunk: nn.Module, n_domains: int, momentum: float = 0.05) -> nn.Module:
-    "MDDA's trunk: each batch norm of `trunk` becomes a `DomainBatchNorm`; a trunk without any (a `nn.Sequential`) gets one after every conv and linear layer."
+    """MDDA's trunk: each batch norm of `trunk` becomes a `DomainBatchNorm`; a trunk without any (a
+    `nn.Sequential`) gets one after every conv and linear layer."""
     bns = [(n, m) for n, m in trunk.named_modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
     if bns:
         for name, bn in bns:
@@ -74,7 +77,8 @@ def add_domain_norm(trunk: nn.Module, n_domains: int, momentum: float = 0.05) ->
 # %% ../../nbs/methods/04_mdda.ipynb #5097584e
 @register_method("mdda")
 class MDDA(Method):
-    "Multi-domain alignment layers (Mancini et al. 2018) with known domains, the target's entropy on U, sources and V."
+    """Multi-domain alignment layers (Mancini et al. 2018) with known domains, the target's entropy
+    on U, sources and V."""
     needs = ("sources", "V", "U")
     defaults = dict(lam=0.1, bn_momentum=0.05, domain_norm=True)
 
@@ -98,7 +102,8 @@ class MDDA(Method):
         return dict(loss=loss.detach(), src_loss=src.detach(), v_loss=v_loss.detach(), ent_u=ent.detach())
 
     def predict(self, tr, x):
-        "Target logits, normalised with the target's running statistics (every module is in eval mode here)."
+        """Target logits, normalised with the target's running statistics (every module is in eval
+        mode here)."""
         with domain_segments(tr.model, [(self.target, len(x))]): return tr.model(x, tr.head)
 
 def entropy(logits: torch.Tensor) -> torch.Tensor:

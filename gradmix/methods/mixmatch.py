@@ -18,7 +18,8 @@ __all__ = ['MIXMATCH_DEFAULTS', 'MIXMATCH_FORMER', 'shift_augment', 'sharpen', '
 
 # %% ../../nbs/methods/08_mixmatch.ipynb #aecd12d7
 def shift_augment(x: Tensor, max_shift: int = 2, gen: torch.Generator | None = None) -> Tensor:
-    "Each image of `x` (N,C,H,W) translated by random integers in [-max_shift, max_shift] (edges replicated)."
+    """Each image of `x` (N,C,H,W) translated by random integers in [-max_shift, max_shift] (edges
+    replicated)."""
     if max_shift == 0: return x.clone()
     n, _, h, w = x.shape; s = max_shift
     pad = F.pad(x, (s, s, s, s), mode="replicate")
@@ -66,7 +67,8 @@ MIXMATCH_FORMER = dict(rampup=0.25)   # the default until the check: every commi
 
 @register_method("gradmix_mixmatch")
 class GradMixMixMatch(GradMixSSL):
-    "GradMix w/ MixMatch: GradMix w/ hard label plus `lambda_u` (ramped up) times MixMatch's L2 loss on U (and L_X on S_u with `mm_lx`)."
+    """GradMix w/ MixMatch: GradMix w/ hard label plus `lambda_u` (ramped up) times MixMatch's L2
+    loss on U (and L_X on S_u with `mm_lx`)."""
     defaults = {**GradMixSSL.defaults, **MIXMATCH_DEFAULTS}
     former_defaults = GradMixSSL.former_defaults | MIXMATCH_FORMER   # merged: GradMix's PAPER_LITERAL stays
 

@@ -31,7 +31,8 @@ def grad_reverse(x: torch.Tensor, lam: float = 1.0) -> torch.Tensor:
 
 # %% ../../nbs/methods/03_mme.ipynb #210d70d2
 class CosineClassifier(nn.Module):
-    "MME's prototype classifier: `normalize(f) @ W.T / T`, no bias (`weight_norm`: W's rows normalised too)."
+    """MME's prototype classifier: `normalize(f) @ W.T / T`, no bias (`weight_norm`: W's rows
+    normalised too)."""
     def __init__(self, feat_dim: int, n_classes: int, T: float = 0.05, weight_norm: bool = False,
                  init_std: float = 0.1):
         super().__init__()
@@ -50,7 +51,8 @@ def entropy(logits: torch.Tensor) -> torch.Tensor:
     return -(logits.softmax(1) * logits.log_softmax(1)).sum(1).mean()
 
 def adversarial_entropy(head: nn.Module, feats: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
-    "MME's entropy term on U features: `(loss, H)`, loss = -lam*H through a gradient reversal between trunk and head."
+    """MME's entropy term on U features: `(loss, H)`, loss = -lam*H through a gradient reversal
+    between trunk and head."""
     H = entropy(head(grad_reverse(feats, 1.0)))
     return -lam * H, H.detach()
 

@@ -37,7 +37,8 @@ def pool_settings(name: str) -> list[tuple[float, float]]:
     return [(float(b), float(g)) for b, g in POOLS[name]]
 
 def pool_prerequisites(name: str) -> list[tuple[str, dict]]:
-    "The stage-1 runs of pool `name` as grid prerequisites: `[('gradmix', {'beta': b, 'gamma': g}), ...]`."
+    """The stage-1 runs of pool `name` as grid prerequisites: `[('gradmix', {'beta': b, 'gamma':
+    g}), ...]`."""
     return [("gradmix", dict(beta=b, gamma=g)) for b, g in pool_settings(name)]
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #ddec90cc
@@ -99,7 +100,8 @@ def ensemble_probs(models, x: Tensor, head: str, batch_size: int = 1000) -> Tens
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #8190f83f
 def hard_pseudo_labels(probs: Tensor, threshold: float = 0.8) -> tuple[Tensor, Tensor]:
-    "Indices into U and labels of the images on which all R models (`probs` (R,N,C)) agree with probability > `threshold`."
+    """Indices into U and labels of the images on which all R models (`probs` (R,N,C)) agree with
+    probability > `threshold`."""
     top = probs.argmax(2)                                                          # (R, N)
     agree = (top == top[:1]).all(0)
     conf = probs.gather(2, top[:1].expand_as(top).unsqueeze(2)).squeeze(2)         # each model's probability of model 0's class
@@ -114,7 +116,8 @@ def soft_pseudo_labels(probs: Tensor) -> Tensor:
 KL_DIRECTIONS = ("forward", "reverse")
 
 def soft_label_loss(logits: Tensor, q: Tensor, direction: str = "forward", eps: float = 1e-8) -> Tensor:
-    "Mean KL between soft targets `q` (N,C) and softmax(`logits`): 'forward' KL(q||p) (default) or 'reverse' KL(p||q)."
+    """Mean KL between soft targets `q` (N,C) and softmax(`logits`): 'forward' KL(q||p) (default) or
+    'reverse' KL(p||q)."""
     logp, logq = logits.log_softmax(1), q.clamp_min(eps).log()
     if direction == "forward": return (q * (logq - logp)).sum(1).mean()
     if direction == "reverse": return (logp.exp() * (logp - logq)).sum(1).mean()
@@ -141,7 +144,8 @@ def enlarge_v(v_y: Tensor, hard_y: Tensor, conf: Tensor, n_classes: int, per_cla
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #eb69ec7d
 @dataclass
 class PseudoLabels:
-    "One pseudo-labelling of U: hard labels (indices into U), soft labels (every image), the images that join V, the ensemble members."
+    """One pseudo-labelling of U: hard labels (indices into U), soft labels (every image), the
+    images that join V, the ensemble members."""
     hard_idx: Tensor
     hard_y: Tensor
     hard_conf: Tensor
@@ -180,7 +184,8 @@ def pseudo_label(probs: Tensor, v_y: Tensor, members=(), threshold: float = 0.8,
 U_PROBS = "u_probs.pt"
 
 def member_probs(d, task: Task, device="cpu") -> Tensor:
-    "Pool run `d`'s best model's softmax on `task.U` (N,C), stored in `d/u_probs.pt` (float16) and read from there when it is still valid."
+    """Pool run `d`'s best model's softmax on `task.U` (N,C), stored in `d/u_probs.pt` (float16) and
+    read from there when it is still valid."""
     d, r = Path(d), read_results(d)
     key = dict(best_step=r.get("best_step"), best_hval_acc=r.get("best_hval_acc"), task=task.fingerprint(), n_U=len(task.U))
     f = d / U_PROBS
@@ -205,7 +210,8 @@ def _confusion(t: Tensor, p: Tensor, C: int) -> list:
     return torch.bincount(t.long() * C + p.long(), minlength=C * C).reshape(C, C).tolist()
 
 def pseudo_label_report(pl: PseudoLabels, y_true: Tensor) -> dict:
-    "Coverage, precision, per-class counts and confusion matrices of `pl` against U's held-back labels `y_true`."
+    """Coverage, precision, per-class counts and confusion matrices of `pl` against U's held-back
+    labels `y_true`."""
     C, y_true = pl.n_classes, torch.as_tensor(y_true).long().cpu()
     th, sa = y_true[pl.hard_idx], pl.soft.argmax(1)
     acc = lambda a, b: (a == b).float().mean().item() if len(a) else float("nan")
@@ -218,7 +224,8 @@ def pseudo_label_report(pl: PseudoLabels, y_true: Tensor) -> dict:
     return dict(n_U=len(y_true), R=len(pl.members), threshold=pl.threshold, digest=pl.digest(), hard=hard, soft=soft, v_added=v)
 
 def plot_confusion(report: dict, classes=None, ax=None, which: str = "hard"):
-    "The confusion matrix of the hard labels (or of the soft labels' argmax) of a report, rows = true class."
+    """The confusion matrix of the hard labels (or of the soft labels' argmax) of a report, rows =
+    true class."""
     import matplotlib.pyplot as plt
     import seaborn as sns
     m = report[which]["confusion"]; classes = list(classes or range(len(m)))
@@ -236,7 +243,8 @@ class LabelLeakError(GradmixError):
     "Something read labels that are held back (U's true labels)."
 
 class SealedLabels:
-    "Stands for held-back labels: only their number (`len`, `shape`) may be asked; any other use raises `LabelLeakError`."
+    """Stands for held-back labels: only their number (`len`, `shape`) may be asked; any other use
+    raises `LabelLeakError`."""
     def __init__(self, n: int): self._n = n
     def __len__(self) -> int: return self._n
     @property
@@ -255,7 +263,8 @@ def seal_labels(task: Task) -> Task:
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #122e50c0
 def split_positions(task: Task, role: str, items) -> Tensor:
-    "Where `items` (positions in `task`'s `role` set) lie in the target's train split, as `task.index` records them."
+    """Where `items` (positions in `task`'s `role` set) lie in the target's train split, as
+    `task.index` records them."""
     items, data = torch.as_tensor(items, dtype=torch.long).reshape(-1), getattr(task, role)
     if role not in task.index: return items
     where = torch.as_tensor(task.index[role], dtype=torch.long)
@@ -266,7 +275,8 @@ def split_positions(task: Task, role: str, items) -> Tensor:
                        "has no groups (videos) to map them through; give the task one index entry per image")
 
 def stage2_task(task: Task, pl: PseudoLabels, kind: str = "hard", v_disjoint: bool = True) -> Task:
-    "The stage-2 task: the sources plus the pseudo-labelled U (`kind` 'hard' or 'soft') on the target head, and V enlarged."
+    """The stage-2 task: the sources plus the pseudo-labelled U (`kind` 'hard' or 'soft') on the
+    target head, and V enlarged."""
     U, N = task.U, len(task.U)
     if kind == "hard":
         idx, targets = pl.hard_idx, torch.full((N,), -1, dtype=torch.long).index_put_((pl.hard_idx,), pl.hard_y)
@@ -295,11 +305,13 @@ STAGE2_DEFAULTS = dict(pool="cpu6", R=3, threshold=0.8, v_per_class=100, v_pick=
                        v_balance=Option("keep", V_BALANCES), v_disjoint=True, pool_dirs=None)
 
 def use_task(tr: Trainer, task: Task) -> None:
-    "Make `tr` train on `task` (from a method's `setup`): its streams are built again, seeded as the trainer seeds them."
+    """Make `tr` train on `task` (from a method's `setup`): its streams are built again, seeded as
+    the trainer seeds them."""
     tr.use_task(task)
 
 class GradMixPseudo(GradMixMethod):
-    "Stage 2 (section 3.5): GradMix from scratch on the sources, U pseudo-labelled by the pool's top R as one more source, and V enlarged."
+    """Stage 2 (section 3.5): GradMix from scratch on the sources, U pseudo-labelled by the pool's
+    top R as one more source, and V enlarged."""
     needs = ("sources", "V", "U")
     kind = "hard"
     defaults = {**GRADMIX_DEFAULTS, **STAGE2_DEFAULTS}
@@ -366,12 +378,14 @@ class GradMixPseudo(GradMixMethod):
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #29d1c9ce
 @register_method("gradmix_hard")
 class GradMixHard(GradMixPseudo):
-    "GradMix w/ hard label: S_u = the images of U on which the top R pool models agree with probability > threshold (cross-entropy)."
+    """GradMix w/ hard label: S_u = the images of U on which the top R pool models agree with
+    probability > threshold (cross-entropy)."""
     kind = "hard"
 
 @register_method("gradmix_soft")
 class GradMixSoft(GradMixPseudo):
-    "GradMix w/ soft label: S_u = every image of U with the mean softmax of the top R pool models (KL loss)."
+    """GradMix w/ soft label: S_u = every image of U with the mean softmax of the top R pool models
+    (KL loss)."""
     kind = "soft"
     defaults = {**GradMixPseudo.defaults, "kl": Option("forward", KL_DIRECTIONS)}
     def fusable(self): return self.opts["kl"] == "forward"
@@ -386,7 +400,8 @@ def ssl_seed(seed: int, step: int) -> int:
 
 @contextlib.contextmanager
 def step_rng(seed: int, device=None):
-    "Run a block with torch's RNG seeded by `seed`, leaving the global RNG state (CPU, and `device` if CUDA) as it was."
+    """Run a block with torch's RNG seeded by `seed`, leaving the global RNG state (CPU, and
+    `device` if CUDA) as it was."""
     device = torch.device(device or "cpu")
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed); yield
@@ -397,7 +412,8 @@ def ramp_weight(step: int, total: int, lam: float, rampup: float) -> float:
     return lam if n <= 0 else lam * min(1.0, step / n)
 
 class GradMixSSL(GradMixHard):
-    "GradMix w/ hard label plus `lambda_u` times an unlabelled loss on U (a subclass's `ssl_loss`), added to the mixed gradient or mixed as a source."
+    """GradMix w/ hard label plus `lambda_u` times an unlabelled loss on U (a subclass's
+    `ssl_loss`), added to the mixed gradient or mixed as a source."""
     defaults = {**GradMixHard.defaults, **SSL_DEFAULTS}
 
     def setup(self, tr):

@@ -105,7 +105,8 @@ def _own_grads(model, parts: list, with_head: list, shared: list, head_ids: set)
 
 @patch_to(EagerEngine)
 def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tuple:
-    "Each part's loss (stacked), shared gradients by group, head (param, grad) pairs if `with_head`."
+    """Each part's loss (stacked), shared gradients by group, head (param, grad) pairs if
+    `with_head`."""
     groups = self.mixer.groups
     if one_pass:
         pg = fused_part_grads(self.model, parts, groups)
@@ -146,6 +147,7 @@ def engine_step_kind(method: Method) -> type | None:
 
 # %% ../../nbs/methods/00_steps.ipynb #5e09f58d
 def gradmix_step(gm, model, batches: list, v: tuple, v_head: str, fused: bool) -> tuple[dict, Tensor]:
-    "Mixer `gm`'s step on `model`, source `batches` [(x, y, head)], V `(x, y)` on `v_head`: log, losses."
+    """Mixer `gm`'s step on `model`, source `batches` [(x, y, head)], V `(x, y)` on `v_head`: log,
+    losses."""
     eng = EagerEngine(model, gm.optimizer, gm)
     return MixStep(fused, gm.val_to_heads).on(eng, [*batches, (*v, v_head)])

@@ -40,7 +40,8 @@ def _normed(layer: nn.Module, norm: str | None) -> list[nn.Module]:
     return [layer, bn, nn.ReLU(inplace=True)]
 
 class DigitTrunk(nn.Sequential):
-    "Shared layers of the digit network: 4 conv3x3 + 1 fc for 32x32x3 inputs; `width` is w (64 at paper scale), `norm` None or 'batch'."
+    """Shared layers of the digit network: 4 conv3x3 + 1 fc for 32x32x3 inputs; `width` is w (64 at
+    paper scale), `norm` None or 'batch'."""
     def __init__(self, width: int = 64, feat_dim: int = 256, dropout: float = 0.5, norm: str | None = None):
         if width < 1: raise ConfigError(f"width must be a positive integer, got {width}")
         if norm not in NORMS: raise ConfigError(f"unknown norm {norm!r}; choose one of {NORMS}")
@@ -53,7 +54,8 @@ class DigitTrunk(nn.Sequential):
 
 # %% ../../nbs/models/01_nets.ipynb #0c999199
 class MultiHeadNet(nn.Module):
-    "A shared trunk with one head per label space (`heads`: name -> number of classes), built by `head_fn`."
+    """A shared trunk with one head per label space (`heads`: name -> number of classes), built by
+    `head_fn`."""
     def __init__(self, trunk: nn.Module, feat_dim: int, heads: dict[str, int],
                  head_fn: Callable[[int, int], nn.Module] = nn.Linear):
         super().__init__()

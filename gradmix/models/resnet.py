@@ -13,7 +13,8 @@ __all__ = ['resnet18_trunk', 'resnet18_net']
 
 # %% ../../nbs/models/02_resnet.ipynb #e1f62267
 def resnet18_trunk(pretrained: bool = False) -> nn.Module:
-    "ResNet-18 without its fc layer (outputs 512 features); `pretrained` needs ImageNet weights (cached or downloadable)."
+    """ResNet-18 without its fc layer (outputs 512 features); `pretrained` needs ImageNet weights
+    (cached or downloadable)."""
     import torchvision
     weights = None
     if pretrained:

@@ -36,13 +36,15 @@ def fused_unsupported(model: nn.Module) -> str | None:
 # %% ../../nbs/optim/02_fastgrad.ipynb #47b17a69
 @dataclass
 class PartGrads:
-    "Per-part gradients: `shared[i][l][j]` (part i, group l, j-th parameter of the group), `heads[i]` = [(param, grad)] of part i's head, `losses[i]` (detached)."
+    """Per-part gradients: `shared[i][l][j]` (part i, group l, j-th parameter of the group),
+    `heads[i]` = [(param, grad)] of part i's head, `losses[i]` (detached)."""
     shared: list[list[list[Tensor]]]
     heads: list[list[tuple[Tensor, Tensor]]]
     losses: list[Tensor]
 
 def _layer_grads(m: nn.Module, inp: Tensor, gout: Tensor, need_w: bool, need_b: bool):
-    "Weight and bias gradient of layer `m` from its input rows and the gradient w.r.t. its output rows."
+    """Weight and bias gradient of layer `m` from its input rows and the gradient w.r.t. its output
+    rows."""
     if type(m) is nn.Linear:
         go = gout.reshape(-1, gout.shape[-1])
         gw = go.T @ inp.reshape(-1, inp.shape[-1]) if need_w else None

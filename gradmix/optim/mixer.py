@@ -26,7 +26,8 @@ ETA_MODES = ("lr", "grad")
 
 @dataclass
 class StepInfo:
-    "What a step did: source coefficients (L,k), V coefficients (L,) or None, per-group cosines, rho, eta, group names, fallback flags."
+    """What a step did: source coefficients (L,k), V coefficients (L,) or None, per-group cosines,
+    rho, eta, group names, fallback flags."""
     weights: Tensor
     cos: Tensor
     rho: float
@@ -36,7 +37,8 @@ class StepInfo:
     val_weights: Tensor | None = None
 
     def log(self) -> dict:
-        "What every GradMix step logs: rho, eta, weights `w`, cosines `cos`, V's weights `wv` and `n_degenerate` when present."
+        """What every GradMix step logs: rho, eta, weights `w`, cosines `cos`, V's weights `wv` and
+        `n_degenerate` when present."""
         return (dict(rho=self.rho, eta=self.eta, w=self.weights, cos=self.cos)
                 | ({} if self.val_weights is None else dict(wv=self.val_weights))
                 | ({} if self.fallback is None else dict(n_degenerate=self.fallback.sum())))
@@ -55,7 +57,8 @@ def _parse_groups(shared_groups) -> tuple[list[str], list[list[Tensor]]]:
 
 # %% ../../nbs/optim/01_mixer.ipynb #4bc3b704
 class GradMix:
-    "Wraps ANY torch optimizer: combines the shared groups' source gradients with a weighting rule (GradMix's by default) and scales their learning rate by eta."
+    """Wraps ANY torch optimizer: combines the shared groups' source gradients with a weighting rule
+    (GradMix's by default) and scales their learning rate by eta."""
     def __init__(self, optimizer: torch.optim.Optimizer, shared_groups: Sequence, beta: float = 10.0,
                  gamma: float = 0.6, weighting: str | WeightingRule = "gradmix", rho_agg: str = "mean",
                  adaptive_lr: bool = True, acc_dtype: torch.dtype = torch.float64, eta_mode: str = "lr",
@@ -78,7 +81,8 @@ class GradMix:
         for g in groups: self._slices.append((s, s + len(g))); s += len(g)
 
     def _check_param_groups(self, optimizer, groups) -> list[int]:
-        "Indices of the optimizer's param groups that hold the shared parameters (which must hold nothing else)."
+        """Indices of the optimizer's param groups that hold the shared parameters (which must hold
+        nothing else)."""
         ids = [id(p) for p in self._shared]
         if len(set(ids)) != len(ids): raise ConfigError("a parameter appears in more than one shared group")
         if not all(p.requires_grad for p in self._shared): raise ConfigError("every shared parameter must require grad")
@@ -155,7 +159,8 @@ class GradMix:
                         None if co.val is None else co.val.detach())
 
     def _step_scaled(self, eta: float) -> None:
-        "optimizer.step() with the shared layers' step scaled by eta: through their learning rate (restored afterwards) or their gradient (`eta_mode`)."
+        """optimizer.step() with the shared layers' step scaled by eta: through their learning rate
+        (restored afterwards) or their gradient (`eta_mode`)."""
         if self.eta_mode == "grad":
             for p in self._shared:
                 if p.grad is not None: p.grad.mul_(eta)
@@ -169,7 +174,8 @@ class GradMix:
             for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr
 
     def _smoothed_val(self, val):
-        "V's gradients replaced by their bias-corrected exponential moving average over steps (`val_ema`)."
+        """V's gradients replaced by their bias-corrected exponential moving average over steps
+        (`val_ema`)."""
         b = self.val_ema
         if self._vema is None: self._vema = [[torch.zeros_like(g) for g in grp] for grp in val]
         for eg, vg in zip(self._vema, val):
@@ -178,7 +184,8 @@ class GradMix:
         return [[e / corr for e in grp] for grp in self._vema]
 
     def _smoothed_weights(self, res, stats):
-        "The rule's source coefficients replaced by their bias-corrected moving average over steps (`weight_ema`)."
+        """The rule's source coefficients replaced by their bias-corrected moving average over steps
+        (`weight_ema`)."""
         b, w = self.weight_ema, res.coefs.src
         self._wema = (1 - b) * w if self._wema is None else b * self._wema + (1 - b) * w
         co = dataclasses.replace(res.coefs, src=self._wema / (1 - b ** self._t))

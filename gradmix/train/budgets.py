@@ -31,7 +31,8 @@ class Budget:
     pretrained: bool = False     # start from pretrained weights where the model has them (ResNet-18: ImageNet)
 
     def __post_init__(self):
-        "Refuse settings that cannot work, with one line naming the field (a 0-step or NaN-rate run is not a result)."
+        """Refuse settings that cannot work, with one line naming the field (a 0-step or NaN-rate
+        run is not a result)."""
         for f in ("width", "steps", "batch_size", "eval_every", "ckpt_every", "max_v_batch", "n_hval"):
             v = getattr(self, f)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ConfigError(f"budget {self.name!r}: {f} must be an integer >= 1, got {v!r}")

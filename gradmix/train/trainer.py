@@ -65,7 +65,8 @@ class RunConfig:
     def get_budget(self) -> Budget: return get_budget(self.budget)
 
     def build_task(self) -> Task:
-        "The task this run trains on (built from the registry; hyper-validation size from the budget)."
+        """The task this run trains on (built from the registry; hyper-validation size from the
+        budget)."""
         return make_task(self.task, self.k, self.seed, self.data_root, self.get_budget().n_hval, self.download)
 
     def to_dict(self) -> dict:
@@ -88,7 +89,8 @@ def group_accuracy(probs: torch.Tensor, y: torch.Tensor, groups: torch.Tensor) -
 
 @torch.no_grad()
 def evaluate_metrics(model_or_predict, data, head: str | None = None, batch_size: int = 1000) -> dict:
-    "`loss`, `acc` (and `<group_name>_acc` for grouped splits) of `model(x, head)` (in eval mode) or of `predict(x)` (logits) on `data`."
+    """`loss`, `acc` (and `<group_name>_acc` for grouped splits) of `model(x, head)` (in eval mode)
+    or of `predict(x)` (logits) on `data`."""
     if isinstance(model_or_predict, nn.Module):
         model = model_or_predict; was_training = model.training; model.eval()
         predict, dev = (lambda x: model(x, head)), next(model.parameters()).device
@@ -139,7 +141,8 @@ class Method:
 
     @classmethod
     def option_defaults(cls, opts: dict) -> dict:
-        "The options this method accepts, with defaults (may depend on the given options, e.g. a weighting rule's)."
+        """The options this method accepts, with defaults (may depend on the given options, e.g. a
+        weighting rule's)."""
         return cls.defaults
 
     @classmethod
@@ -151,7 +154,8 @@ class Method:
     def build_model(self, tr: "Trainer", model: nn.Module) -> nn.Module: return model
 
     def setup(self, tr: "Trainer") -> None:
-        "Register optimizers (default: SGD with momentum on the model, heads in their own param group)."
+        """Register optimizers (default: SGD with momentum on the model, heads in their own param
+        group)."""
         tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
 
     def step(self, tr: "Trainer", step: int) -> dict:
@@ -168,12 +172,14 @@ class Method:
     uses_k: bool = True
     @classmethod
     def prerequisites(cls, options: dict) -> list[tuple[str, dict]]:
-        "Runs `(method, options)` of the same k and seed that must finish before this one can start."
+        """Runs `(method, options)` of the same k and seed that must finish before this one can
+        start."""
         return []
 
     @classmethod
     def prerequisite_options(cls, options: dict, dirs: list[Path]) -> dict:
-        "Options that point this run at its prerequisites' run folders `dirs` (in `prerequisites` order)."
+        """Options that point this run at its prerequisites' run folders `dirs` (in `prerequisites`
+        order)."""
         return {}
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cc
@@ -200,7 +206,8 @@ def _flatten_log(d: dict) -> dict:
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cd
 class Trainer:
-    "Trains `method` on `task` under a `RunConfig` (or its fields as keywords); writes logs, results and checkpoints to `out`."
+    """Trains `method` on `task` under a `RunConfig` (or its fields as keywords); writes logs,
+    results and checkpoints to `out`."""
     def __init__(self, task: Task, method: Method, config: RunConfig | None = None, *,
                  model_fn: Callable[[dict, Budget], nn.Module] | None = None, report: Callable[[int, int], None] | None = None, **fields):
         cfg = (config or RunConfig()).replace(**fields)
@@ -242,13 +249,15 @@ class Trainer:
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cf
 @patch_to(Trainer)
 def add_module(self, name: str, module: nn.Module) -> nn.Module:
-    "Register `module` (moved to the run's device): checkpointed, part of the best state, switched to eval mode for evaluation."
+    """Register `module` (moved to the run's device): checkpointed, part of the best state, switched
+    to eval mode for evaluation."""
     if name in self.modules and name != "model": raise ConfigError(f"a module named {name!r} is already registered")
     self.modules[name] = module.to(self.device); return self.modules[name]
 
 @patch_to(Trainer)
 def add_optimizer(self, name: str, optimizer: torch.optim.Optimizer, scheduler=None) -> torch.optim.Optimizer:
-    "Register (or replace) an optimizer and its optional per-step scheduler: both checkpointed and resumed."
+    """Register (or replace) an optimizer and its optional per-step scheduler: both checkpointed and
+    resumed."""
     self.optimizers[name] = optimizer
     if scheduler is not None: self.schedulers[name] = scheduler
     else: self.schedulers.pop(name, None)
@@ -283,7 +292,8 @@ def v_batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 @patch_to(Trainer)
 def u_batch(self, step: int) -> torch.Tensor:
-    "A mini-batch of unlabelled target images (a method must declare `needs` with 'U'); no labels exist here."
+    """A mini-batch of unlabelled target images (a method must declare `needs` with 'U'); no labels
+    exist here."""
     if self.u_stream is None: raise ConfigError(f"method {self.method.name!r} reads U but does not declare it in `needs`")
     return self.u_stream.batch(step)
 
@@ -294,13 +304,15 @@ def total_steps(self) -> int:
 
 @patch_to(Trainer)
 def use_task(self, task: Task) -> None:
-    "Train on `task` instead (from a method's `setup`, e.g. a task extended with pseudo-labelled data): its streams are rebuilt, seeded as before."
+    """Train on `task` instead (from a method's `setup`, e.g. a task extended with pseudo-labelled
+    data): its streams are rebuilt, seeded as before."""
     self.task = task; self._check_needs(); self._make_streams()
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d1
 @patch_to(Trainer)
 def evaluate(self, data) -> dict:
-    "Loss, accuracy (and group accuracy for grouped splits) of the method's predictions on `data`, every module in eval mode."
+    """Loss, accuracy (and group accuracy for grouped splits) of the method's predictions on `data`,
+    every module in eval mode."""
     modes = {n: m.training for n, m in self.modules.items()}
     for m in self.modules.values(): m.eval()
     try: return evaluate_metrics(lambda x: self.method.predict(self, x.to(self.device)), data)
@@ -309,7 +321,8 @@ def evaluate(self, data) -> dict:
 
 @patch_to(Trainer)
 def _flush_logs(self) -> None:
-    "Move this segment's step logs (tensors, to avoid a device sync per step) into `steplog` as floats."
+    """Move this segment's step logs (tensors, to avoid a device sync per step) into `steplog` as
+    floats."""
     self.steplog.extend({k: _to_float(v) for k, v in d.items()} for d in self._pending)
     self._pending = []
 
@@ -389,7 +402,8 @@ def _finite(v) -> bool: return not _is_scalar(v) or v == v and abs(v) != float("
 
 @patch_to(Trainer)
 def _first_nonfinite(self, since: int) -> int | None:
-    "The first step after `since` whose logged scalars are not all finite (or now, if a parameter is not); None if all is well."
+    """The first step after `since` whose logged scalars are not all finite (or now, if a parameter
+    is not); None if all is well."""
     for l in self.steplog:
         if l["step"] > since and not all(_finite(v) for v in l.values()): return l["step"]
     if not all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters()): return self.step_n
@@ -410,7 +424,8 @@ def _diverged(self, step: int):
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d6
 class StopRequested(KeyboardInterrupt):
-    "Training stopped on a signal (SIGINT, SIGTERM) at a step boundary, after a checkpoint (`step`; None: outside training)."
+    """Training stopped on a signal (SIGINT, SIGTERM) at a step boundary, after a checkpoint
+    (`step`; None: outside training)."""
     def __init__(self, signum: int, step: int | None = None):
         at = f" at step {step}, checkpointed" if step is not None else ""
         super().__init__(f"{signal.Signals(signum).name}{at}"); self.signum, self.step = signum, step
@@ -421,7 +436,8 @@ class _StopFlag:
 
 @contextlib.contextmanager
 def stop_requests():
-    "Within the block SIGINT and SIGTERM only set `.signal` (a second one interrupts at once); off the main thread: no-op."
+    """Within the block SIGINT and SIGTERM only set `.signal` (a second one interrupts at once); off
+    the main thread: no-op."""
     flag = _StopFlag()
     if threading.current_thread() is not threading.main_thread(): yield flag; return
     def ask(signum, frame):
@@ -437,7 +453,8 @@ LOCK_FILE = "run.lock"
 # %% ../../nbs/train/02_trainer.ipynb #81e69445
 @contextlib.contextmanager
 def run_lock(out: Path | None):
-    "Hold `out/run.lock` while this process writes run folder `out`; another process is refused, the holder named."
+    """Hold `out/run.lock` while this process writes run folder `out`; another process is refused,
+    the holder named."""
     if out is None or fcntl is None: yield; return                   # no folder, or no POSIX locks (Windows)
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK_FILE
@@ -455,12 +472,14 @@ def run_lock(out: Path | None):
 
 @patch_to(Trainer)
 def fit(self, stop_after: int | None = None) -> dict | None:
-    "Train to the end (resuming from `out/checkpoint.pt` if there is one) and return the results; `stop_after` stops early (checkpointed) and returns None."
+    """Train to the end (resuming from `out/checkpoint.pt` if there is one) and return the results;
+    `stop_after` stops early (checkpointed) and returns None."""
     with run_lock(self.writes_to()): return self._fit(stop_after)
 
 @patch_to(Trainer)
 def writes_to(self) -> Path | None:
-    "The run folder this process writes (locked while it trains); data-parallel ranks other than 0 write none."
+    """The run folder this process writes (locked while it trains); data-parallel ranks other than 0
+    write none."""
     return self.out
 
 # %% ../../nbs/train/02_trainer.ipynb #1e234dfd
@@ -483,7 +502,8 @@ def _fit(self, stop_after: int | None = None) -> dict | None:
 # %% ../../nbs/train/02_trainer.ipynb #028303e0
 @patch_to(Trainer)
 def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
-    "The training loop of `fit`; a stop request (Ctrl-C, SIGTERM) checkpoints at the next step boundary and raises."
+    """The training loop of `fit`; a stop request (Ctrl-C, SIGTERM) checkpoints at the next step
+    boundary and raises."""
     b = self.budget
     for step in bar or steps:
         if stop.signal:
@@ -508,7 +528,8 @@ def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
 # %% ../../nbs/train/02_trainer.ipynb #85cf9ad6
 @functools.cache
 def code_provenance() -> dict:
-    "The code a run ran: gradmix's version, its git commit and whether tracked files had changes (from a checkout), versions."
+    """The code a run ran: gradmix's version, its git commit and whether tracked files had changes
+    (from a checkout), versions."""
     root = Path(gradmix.__file__).resolve().parent.parent
     def git(*args) -> str | None:
         if not (root / "settings.ini").exists(): return None        # an installed copy, not this project's checkout
@@ -523,7 +544,8 @@ def code_provenance() -> dict:
                 numpy=version("numpy"), av=version("av"))
 
 def describe_machine(device=None) -> str:
-    "Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its results: processor, CPU count and, on a GPU, its name."
+    """Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its
+    results: processor, CPU count and, on a GPU, its name."""
     d = default_device(device)
     return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
 
@@ -564,7 +586,8 @@ def save_outputs(self) -> None:
 
 # %% ../../nbs/train/02_trainer.ipynb #fd2161a5
 def check_out_dir(out) -> Path:
-    "`out` as a folder that exists and can be written, or a clear error (before any data is read or step taken)."
+    """`out` as a folder that exists and can be written, or a clear error (before any data is read
+    or step taken)."""
     p = Path(out).expanduser()
     if p.exists() and not p.is_dir(): raise ConfigError(f"--out {p} is a file, not a folder; choose another --out")
     try:
@@ -574,7 +597,8 @@ def check_out_dir(out) -> Path:
     return p
 
 def config_for_task(cfg: RunConfig, task: Task, asked: dict) -> RunConfig:
-    "`cfg` made to describe `task`, built in Python: its name, k and seed (asked otherwise: refused), its hval size."
+    """`cfg` made to describe `task`, built in Python: its name, k and seed (asked otherwise:
+    refused), its hval size."""
     info, fix = task.info, {}
     fix["task"] = f"custom:{info.get('target', {}).get('name', 'task')}"   # an object, not a registered name
     for f in ("k", "seed"):
@@ -588,7 +612,8 @@ def config_for_task(cfg: RunConfig, task: Task, asked: dict) -> RunConfig:
     return cfg.replace(**fix)
 
 def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, report=None, **fields) -> dict:
-    "Train the run that `config` (or `RunConfig(**fields)`) describes, on `task` if given; returns its results (also in `out`)."
+    """Train the run that `config` (or `RunConfig(**fields)`) describes, on `task` if given; returns
+    its results (also in `out`)."""
     if isinstance(config, str): fields["method"], config = config, None
     if isinstance(task, str): fields["task"], task = task, None
     cfg = (config or RunConfig()).replace(**fields)

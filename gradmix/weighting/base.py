@@ -47,7 +47,8 @@ def gram_stats(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]],
 # %% ../../nbs/weighting/00_base.ipynb #2b9bf2e1
 @dataclass
 class Coefs:
-    "A rule's coefficients per group: `src` (L,k) on the source gradients, `val` (L,) on V's gradient (None: 0), `fallback` (L,) flags."
+    """A rule's coefficients per group: `src` (L,k) on the source gradients, `val` (L,) on V's
+    gradient (None: 0), `fallback` (L,) flags."""
     src: Tensor
     val: Tensor | None = None
     fallback: Tensor | None = None
@@ -106,7 +107,8 @@ def mixed_gradients(source_grads, weights: Tensor) -> list:
 
 # %% ../../nbs/weighting/00_base.ipynb #f98ef260
 class WeightingRule:
-    "Maps per-group Gram statistics (K (L,k,k), b (L,k), c (L,)) of the source and V gradients to `Coefs`."
+    """Maps per-group Gram statistics (K (L,k,k), b (L,k), c (L,)) of the source and V gradients to
+    `Coefs`."""
     defaults: dict = {}
     name = "rule"
     def __init__(self, **opts): self.opts = resolve_options(self.defaults, opts, f"weighting rule {self.name!r}")
@@ -134,7 +136,8 @@ def check_stats(K: Tensor, b: Tensor, c: Tensor) -> tuple[int, int]:
 # %% ../../nbs/weighting/00_base.ipynb #f98ef261
 @register_rule("sum")
 class SumRule(WeightingRule):
-    "Every source gets coefficient 1: the summed source gradient (Source-only's direction); V is not used."
+    """Every source gets coefficient 1: the summed source gradient (Source-only's direction); V is
+    not used."""
     def __call__(self, K, b, c):
         L, k = check_stats(K, b, c)
         return Coefs(torch.ones(L, k, dtype=K.dtype, device=K.device))
@@ -158,7 +161,8 @@ def check_rho_agg(rho_agg: str) -> str:
     return rho_agg
 
 def mix(rule: WeightingRule, K: Tensor, b: Tensor, c: Tensor, rho_agg: str = "mean") -> MixResult:
-    "Run `rule`: its coefficients, per-group cosines with g_V and rho (the mean, our default; eq. 8 sums)."
+    """Run `rule`: its coefficients, per-group cosines with g_V and rho (the mean, our default; eq.
+    8 sums)."""
     # statistics of M runs (M, L, ...) go through the rule as M*L groups; coefficients, cosines and rho come back per run
     check_rho_agg(rho_agg)
     groups = K.shape[:-2]
@@ -181,13 +185,15 @@ def flat_stats(grads: Sequence[Tensor], gv: Tensor) -> tuple[Tensor, Tensor, Ten
     return gram_stats([[g.double()] for g in grads], [gv.double()])
 
 def apply_rule(rule: WeightingRule, grads: Sequence[Tensor], gv: Tensor) -> Tensor:
-    "The combined direction sum_i a_i g_i + a_V g_V that `rule` gives for flat gradients (one group)."
+    """The combined direction sum_i a_i g_i + a_V g_V that `rule` gives for flat gradients (one
+    group)."""
     co = rule(*flat_stats(grads, gv))
     d = sum(a * g.double() for a, g in zip(co.src[0], grads))
     return d + co.val[0] * gv.double() if co.val is not None else d
 
 def plot_rule_2d(rule: WeightingRule, examples: Sequence[tuple[Sequence, Sequence]], titles: Sequence[str] = (), ax=None):
-    "Draw sources (blue), g_V (red) and the rule's direction d (green) for each 2-D example `(grads, gv)`."
+    """Draw sources (blue), g_V (red) and the rule's direction d (green) for each 2-D example
+    `(grads, gv)`."""
     import matplotlib.pyplot as plt
     from gradmix.site import FIG_WIDTH
     w = min(3.2, FIG_WIDTH / len(examples))                      # the panels share the column's width

@@ -26,7 +26,8 @@ MAX_VECTORS = 8          # k sources + V: 2^8 - 1 = 255 faces per group
 ZERO_GW = 1e-12          # |g_w|^2 <= ZERO_GW * max_j |g_j|^2 counts as g_w = 0
 
 def face_solve(M: Tensor, R: Tensor, ridge: float = 1e-10) -> tuple[Tensor, Tensor, Tensor]:
-    "Masks (S,n) of all faces F of n vectors with Gram M (L,n,n); x (L,S,q,n): M_FF x_F = r_F per column of R (L,n,q), 0 off F; ok (L,S)."
+    """Masks (S,n) of all faces F of n vectors with Gram M (L,n,n); x (L,S,q,n): M_FF x_F = r_F per
+    column of R (L,n,q), 0 off F; ok (L,S)."""
     L, n, q = M.shape[0], M.shape[-1], R.shape[-1]
     if n > MAX_VECTORS: raise ConfigError(f"this solver enumerates the 2^n-1 faces of n = k+1 = {n} gradients; at most {MAX_VECTORS}")
     m = subset_masks(n, M.device)                                    # (S,n)
@@ -43,7 +44,8 @@ def quad(w: Tensor, M: Tensor) -> Tensor:
     return (w.unsqueeze(-2) @ M @ w.unsqueeze(-1)).squeeze(-1).squeeze(-1)
 
 def on_simplex(w: Tensor, ok: Tensor) -> tuple[Tensor, Tensor]:
-    "Candidates w (..., n) clipped and renormalised onto the simplex; ok also requires them finite and >= 0 (up to 1e-9 relative)."
+    """Candidates w (..., n) clipped and renormalised onto the simplex; ok also requires them finite
+    and >= 0 (up to 1e-9 relative)."""
     ok = ok & torch.isfinite(w).all(-1) & (w >= -1e-9 * w.abs().amax(-1, keepdim=True)).all(-1)
     w = torch.where(torch.isfinite(w), w, torch.zeros_like(w)).clamp(min=0)
     s = w.sum(-1, keepdim=True)
@@ -51,11 +53,13 @@ def on_simplex(w: Tensor, ok: Tensor) -> tuple[Tensor, Tensor]:
 
 # %% ../../nbs/weighting/05_cagrad.ipynb #6d104861
 def anchor(k: int, M: Tensor) -> Tensor:
-    "a_0 = (1/k, .., 1/k, 0): the mean source gradient's coefficients, made on M's device (no host-to-device copy)."
+    """a_0 = (1/k, .., 1/k, 0): the mean source gradient's coefficients, made on M's device (no
+    host-to-device copy)."""
     return torch.cat([torch.full((k,), 1.0 / k, dtype=M.dtype, device=M.device), torch.zeros(1, dtype=M.dtype, device=M.device)])
 
 def cagrad_dual(K: Tensor, b: Tensor, c: Tensor, c_ca: float = 0.5, zero: float = ZERO_GW) -> tuple[Tensor, Tensor, Tensor]:
-    "CAGrad's dual per group: simplex weights w (L,k+1) on g_1..g_k, g_V; the radius sqrt(phi) = c|g_0| (L,); the value F(w) (L,)."
+    """CAGrad's dual per group: simplex weights w (L,k+1) on g_1..g_k, g_V; the radius sqrt(phi) =
+    c|g_0| (L,); the value F(w) (L,)."""
     L, k = check_stats(K, b, c)
     M = augmented_gram(K, b, c)
     a0 = anchor(k, M)
@@ -85,7 +89,8 @@ CAGRAD_RESCALES = (0, 1, 2)
 
 @register_rule("cagrad")
 class CAGradRule(WeightingRule):
-    "CAGrad: within c|g_0| of the mean source gradient g_0, the step maximising the worst improvement over the sources and V."
+    """CAGrad: within c|g_0| of the mean source gradient g_0, the step maximising the worst
+    improvement over the sources and V."""
     defaults = dict(c=0.5, rescale=Option(1, CAGRAD_RESCALES))
     def __init__(self, **opts):
         super().__init__(**opts)

@@ -45,7 +45,8 @@ def _slsqp_layer(K: np.ndarray, b: np.ndarray, c: float, xtol=1e-12, ftol=1e-15,
     return w
 
 def solve_slsqp(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    "Reference weights (L,k): NLopt LD_SLSQP maximising the cosine on the simplex, layer by layer on the host."
+    """Reference weights (L,k): NLopt LD_SLSQP maximising the cosine on the simplex, layer by layer
+    on the host."""
     L, k = check_stats(K, b, c)
     Kn, bn, cn = (t.detach().double().cpu().numpy() for t in (K, b, c))
     w = np.stack([_slsqp_layer(Kn[l], bn[l], float(cn[l])) for l in range(L)]) if L else np.zeros((0, k))
@@ -72,7 +73,8 @@ SOLVERS = {"exact": solve_exact, "slsqp": solve_slsqp}
 DEGENERATE = ("best_source", "zero")   # what a degenerate group gets: the best single source, or no source update
 
 def best_source(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    "(L,k) one-hot weight of each group's source of highest cosine with g_V; zero gradients last, ties to the first."
+    """(L,k) one-hot weight of each group's source of highest cosine with g_V; zero gradients last,
+    ties to the first."""
     L, k = check_stats(K, b, c)
     diag, bd = K.double().diagonal(dim1=-2, dim2=-1), b.double()
     den = (diag * c.double().unsqueeze(-1)).sqrt()
@@ -95,7 +97,8 @@ def nonneg_coefs(w: Tensor, K: Tensor, b: Tensor, c: Tensor, normalize: bool = T
 
 @register_rule("gradmix")
 class GradMixRule(WeightingRule):
-    "GradMix's eqs. (6)-(7): per group, the non-negative weights of maximal cosine with g_V, normalised to sum 1."
+    """GradMix's eqs. (6)-(7): per group, the non-negative weights of maximal cosine with g_V,
+    normalised to sum 1."""
     defaults = dict(solver=Option("exact", tuple(SOLVERS)), normalize=True,
                     degenerate=Option("best_source", DEGENERATE))   # our choice: the paper is silent
     def __call__(self, K, b, c):

@@ -20,7 +20,8 @@ def source_cos(K: Tensor, b: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]
 
 @register_rule("gradvac")
 class GradVacRule(WeightingRule):
-    "Gradient Vaccine towards g_V: sources whose cosine with g_V is below its EMA target phi_hat get the multiple of g_V that lifts it there."
+    """Gradient Vaccine towards g_V: sources whose cosine with g_V is below its EMA target phi_hat
+    get the multiple of g_V that lifts it there."""
     defaults = dict(ema=0.01)
     def __init__(self, **opts):
         super().__init__(**opts)

@@ -20,7 +20,8 @@ def solve_l2rw(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
 
 @register_rule("l2rw")
 class L2RWRule(WeightingRule):
-    "GradMix SGD: per group, weights max(<g_i, g_V>, 0), normalised (7); degenerate groups: no update (as Ren et al.)."
+    """GradMix SGD: per group, weights max(<g_i, g_V>, 0), normalised (7); degenerate groups: no
+    update (as Ren et al.)."""
     defaults = dict(normalize=True, degenerate=Option("zero", DEGENERATE))
     def __call__(self, K, b, c):
         return nonneg_coefs(solve_l2rw(K, b, c), K, b, c, self.opts["normalize"], self.opts["degenerate"])

@@ -18,7 +18,8 @@ __all__ = ['MGDA_NORMALIZE', 'solve_min_norm', 'MGDARule']
 MGDA_NORMALIZE = ("none", "l2")
 
 def solve_min_norm(M: Tensor, tie: float = 1e-13) -> Tensor:
-    "Simplex weights (L,n) of the min-norm point of the hull of n vectors with Gram M (L,n,n), zero vectors left out (all zero: 0)."
+    """Simplex weights (L,n) of the min-norm point of the hull of n vectors with Gram M (L,n,n),
+    zero vectors left out (all zero: 0)."""
     L, n = M.shape[0], M.shape[-1]
     diag = M.diagonal(dim1=-2, dim2=-1)
     m, x, ok = face_solve(M, torch.ones(L, n, 1, dtype=M.dtype, device=M.device))
@@ -33,7 +34,8 @@ def solve_min_norm(M: Tensor, tie: float = 1e-13) -> Tensor:
 
 @register_rule("mgda")
 class MGDARule(WeightingRule):
-    "MGDA per group: the min-norm point of the convex hull of the source gradients and g_V (optionally of their unit vectors)."
+    """MGDA per group: the min-norm point of the convex hull of the source gradients and g_V
+    (optionally of their unit vectors)."""
     defaults = dict(normalize=Option("none", MGDA_NORMALIZE))
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)

@@ -17,7 +17,8 @@ PCGRAD_REDUCTIONS = ("sum", "mean")
 
 @register_rule("pcgrad")
 class PCGradRule(WeightingRule):
-    "PCGrad with g_V as the only target: each source conflicting with g_V loses its component along g_V; d = sum (or mean)."
+    """PCGrad with g_V as the only target: each source conflicting with g_V loses its component
+    along g_V; d = sum (or mean)."""
     defaults = dict(reduction=Option("sum", PCGRAD_REDUCTIONS))
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)

@@ -30,7 +30,8 @@ def _residual(w, K, b, c):
     return (w.unsqueeze(-2) @ K @ w.unsqueeze(-1)).squeeze(-1).squeeze(-1) - 2 * (w * b).sum(-1) + c
 
 def spd_solve(A: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
-    "Solve A x = r for a batch of small SPD matrices by Gauss-Jordan elimination without pivoting, as k rounds of tensor ops; also says which A had all pivots > 0."
+    """Solve A x = r for a batch of small SPD matrices by Gauss-Jordan elimination without pivoting,
+    as k rounds of tensor ops; also says which A had all pivots > 0."""
     k = A.shape[-1]
     eye = torch.eye(k, dtype=torch.bool, device=A.device)
     pd = torch.ones(A.shape[:-2], dtype=torch.bool, device=A.device)
@@ -45,7 +46,8 @@ def spd_solve(A: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
     return r, pd
 
 def solve_exact(K: Tensor, b: Tensor, c: Tensor, ridge: float = 1e-10, tie: float = 1e-9) -> Tensor:
-    "Exact NNLS weights (L,k) for every layer by enumerating all active sets, batched on the device."
+    """Exact NNLS weights (L,k) for every layer by enumerating all active sets, batched on the
+    device."""
     L, k = check_stats(K, b, c)
     if k > MAX_EXACT_K:
         raise ConfigError(f"solver 'exact' enumerates 2^k-1 active sets; k={k} > {MAX_EXACT_K} sources is "

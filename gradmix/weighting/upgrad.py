@@ -18,7 +18,8 @@ __all__ = ['UPGRAD_AVERAGE', 'dual_cone_weights', 'UPGradRule']
 UPGRAD_AVERAGE = ("sources", "all")
 
 def dual_cone_weights(M: Tensor, U: Tensor) -> Tensor:
-    "Per group and row u of U (L,q,n): v (L,q,n) such that J^T v is the projection of J^T u onto {x: Jx >= 0}; M (L,n,n) is J's Gram matrix."
+    """Per group and row u of U (L,q,n): v (L,q,n) such that J^T v is the projection of J^T u onto
+    {x: Jx >= 0}; M (L,n,n) is J's Gram matrix."""
     L, q, n = U.shape
     if n > MAX_EXACT_K: raise ConfigError(f"the dual-cone projection enumerates the 2^n-1 active sets of n = {n} gradients; at most {MAX_EXACT_K}")
     Mq = M.unsqueeze(1).expand(L, q, n, n).reshape(L * q, n, n)
@@ -29,7 +30,8 @@ def dual_cone_weights(M: Tensor, U: Tensor) -> Tensor:
 
 @register_rule("upgrad")
 class UPGradRule(WeightingRule):
-    "UPGrad per group: the mean of the source gradients (or of all rows) projected onto the dual cone of the sources' and V's gradients."
+    """UPGrad per group: the mean of the source gradients (or of all rows) projected onto the dual
+    cone of the sources' and V's gradients."""
     defaults = dict(average=Option("sources", UPGRAD_AVERAGE))
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)
