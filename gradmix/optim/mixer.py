@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 import torch
 from torch import Tensor
+from fastcore.basics import patch_to
 from ..core import ConfigError
 from ..weighting.base import MixResult, WeightingRule, check_rho_agg, coef_cos, combine, get_rule, gram_stats, mix
 
@@ -80,24 +81,6 @@ class GradMix:
         self._slices, s = [], 0
         for g in groups: self._slices.append((s, s + len(g))); s += len(g)
 
-    def _check_param_groups(self, optimizer, groups) -> list[int]:
-        """Indices of the optimizer's param groups that hold the shared parameters (which must hold
-        nothing else)."""
-        ids = [id(p) for p in self._shared]
-        if len(set(ids)) != len(ids): raise ConfigError("a parameter appears in more than one shared group")
-        if not all(p.requires_grad for p in self._shared): raise ConfigError("every shared parameter must require grad")
-        where = {id(p): i for i, pg in enumerate(optimizer.param_groups) for p in pg["params"]}
-        missing = [n for n, g in zip(self.group_names, groups) if any(id(p) not in where for p in g)]
-        if missing: raise ConfigError(f"shared groups {missing} have parameters that the optimizer does not hold")
-        shared_pg, sid = sorted({where[i] for i in ids}), set(ids)
-        for i in shared_pg:
-            if any(id(p) not in sid for p in optimizer.param_groups[i]["params"]):
-                raise ConfigError(f"optimizer param_group {i} holds both shared and non-shared (head) parameters; "
-                                  "GradMix scales the learning rate of the shared groups by eta, so put the heads "
-                                  "in their own param group, e.g. SGD([{'params': trunk.parameters()}, "
-                                  "{'params': heads.parameters()}], lr=...)")
-        return shared_pg
-
     def _split(self, gs) -> list[list[Tensor]]:
         gs = [torch.zeros_like(p) if g is None else g for g, p in zip(gs, self._shared)]
         return [gs[a:b] for a, b in self._slices]
@@ -110,90 +93,120 @@ class GradMix:
     @property
     def head_params(self) -> list[Tensor]: return list(self._heads)
 
-    def step(self, source_losses: Sequence[Tensor], val_loss: Tensor) -> StepInfo:
-        "One update from k source losses and the V loss; returns what was done."
-        if len(source_losses) == 0: raise ConfigError("GradMix.step needs at least one source loss")
-        ns, heads = self._ns, None
-        src = []
-        for loss in source_losses:
-            gs = torch.autograd.grad(loss, self._all, retain_graph=True, allow_unused=True)
-            src.append(self._split(gs[:ns]))
-            if heads is None: heads = list(gs[ns:])
-            else: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, gs[ns:])]
-        vg = torch.autograd.grad(val_loss, self._all if self.val_to_heads else self._shared, allow_unused=True)
-        if self.val_to_heads: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, vg[ns:])]
-        return self._apply(src, self._split(vg[:ns]), heads)
-
-    def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]], val_grads: Sequence[Sequence[Tensor]],
-                        head_grads: Iterable[tuple[Tensor, Tensor]] = (), val_head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
-        "The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param; `val_head_grads`: V's, used with `val_to_heads`."
-        if len(source_grads) == 0: raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
-        groups = self.groups
-        for who, gs in [*((f"source {i}", s) for i, s in enumerate(source_grads)), ("V", val_grads)]:
-            if len(gs) != len(groups) or any(len(g) != len(ps) or any(t.shape != p.shape for t, p in zip(g, ps))
-                                             for g, ps in zip(gs, groups)):
-                raise ConfigError(f"{who}'s gradients do not match the shared groups (one list of parameter-shaped "
-                                  f"tensors per group, {len(groups)} groups: {self.group_names})")
-        where = {id(p): j for j, p in enumerate(self._heads)}
-        heads: list = [None] * len(self._heads)
-        for p, g in [*head_grads, *(val_head_grads if self.val_to_heads else ())]:
-            j = where.get(id(p))
-            if j is None: raise ConfigError("head_grads holds a parameter that is not a head parameter of the optimizer")
-            heads[j] = g if heads[j] is None else heads[j] + g
-        return self._apply([[list(g) for g in s] for s in source_grads], [list(g) for g in val_grads], heads)
-
-    def _apply(self, src, val, heads) -> StepInfo:
-        self._t += 1
-        if self.val_ema: val = self._smoothed_val(val)
-        res = mix(self.rule, *(stats := gram_stats(src, val, acc_dtype=self.acc_dtype)), rho_agg=self.rho_agg)
-        if self.weight_ema: res = self._smoothed_weights(res, stats)
-        for (a, b), mixed in zip(self._slices, combine(src, res.coefs, val)):
-            for p, g in zip(self._shared[a:b], mixed): p.grad = g
-        for p, g in zip(self._heads, heads): p.grad = g
-        if self.adaptive_lr:
-            rho, eta = torch.stack([res.rho, adaptive_eta(res.rho, self.beta, self.gamma)]).tolist()
-        else: rho, eta = float(res.rho), 1.0
-        self._step_scaled(eta)
-        co = res.coefs
-        return StepInfo(co.src.detach(), res.cos.detach(), rho, eta, self.group_names, co.fallback,
-                        None if co.val is None else co.val.detach())
-
-    def _step_scaled(self, eta: float) -> None:
-        """optimizer.step() with the shared layers' step scaled by eta: through their learning rate
-        (restored afterwards) or their gradient (`eta_mode`)."""
-        if self.eta_mode == "grad":
-            for p in self._shared:
-                if p.grad is not None: p.grad.mul_(eta)
-            self.optimizer.step(); return
-        pgs = self.optimizer.param_groups
-        saved = [pgs[i]["lr"] for i in self._shared_pg]
-        try:
-            for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr * eta
-            self.optimizer.step()
-        finally:
-            for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr
-
-    def _smoothed_val(self, val):
-        """V's gradients replaced by their bias-corrected exponential moving average over steps
-        (`val_ema`)."""
-        b = self.val_ema
-        if self._vema is None: self._vema = [[torch.zeros_like(g) for g in grp] for grp in val]
-        for eg, vg in zip(self._vema, val):
-            for e, g in zip(eg, vg): e.mul_(b).add_(g, alpha=1 - b)
-        corr = 1 - b ** self._t
-        return [[e / corr for e in grp] for grp in self._vema]
-
-    def _smoothed_weights(self, res, stats):
-        """The rule's source coefficients replaced by their bias-corrected moving average over steps
-        (`weight_ema`)."""
-        b, w = self.weight_ema, res.coefs.src
-        self._wema = (1 - b) * w if self._wema is None else b * self._wema + (1 - b) * w
-        co = dataclasses.replace(res.coefs, src=self._wema / (1 - b ** self._t))
-        cos = coef_cos(co, *stats)
-        return MixResult(co, cos, cos.mean() if self.rho_agg == "mean" else cos.sum())
-
     def zero_grad(self, set_to_none: bool = True): self.optimizer.zero_grad(set_to_none=set_to_none)
     def state_dict(self) -> dict: return dict(rule=self.rule.state_dict(), t=self._t, vema=self._vema, wema=self._wema)
     def load_state_dict(self, state: dict) -> None:
         self.rule.load_state_dict(state.get("rule", {}))
         self._t, self._vema, self._wema = state.get("t", 0), state.get("vema"), state.get("wema")
+
+# %% ../../nbs/optim/01_mixer.ipynb #6dda1972
+@patch_to(GradMix)
+def _check_param_groups(self, optimizer, groups) -> list[int]:
+    """Indices of the optimizer's param groups that hold the shared parameters (which must hold
+    nothing else)."""
+    ids = [id(p) for p in self._shared]
+    if len(set(ids)) != len(ids): raise ConfigError("a parameter appears in more than one shared group")
+    if not all(p.requires_grad for p in self._shared): raise ConfigError("every shared parameter must require grad")
+    where = {id(p): i for i, pg in enumerate(optimizer.param_groups) for p in pg["params"]}
+    missing = [n for n, g in zip(self.group_names, groups) if any(id(p) not in where for p in g)]
+    if missing: raise ConfigError(f"shared groups {missing} have parameters that the optimizer does not hold")
+    shared_pg, sid = sorted({where[i] for i in ids}), set(ids)
+    for i in shared_pg:
+        if any(id(p) not in sid for p in optimizer.param_groups[i]["params"]):
+            raise ConfigError(f"optimizer param_group {i} holds both shared and non-shared (head) parameters; "
+                              "GradMix scales the learning rate of the shared groups by eta, so put the heads "
+                              "in their own param group, e.g. SGD([{'params': trunk.parameters()}, "
+                              "{'params': heads.parameters()}], lr=...)")
+    return shared_pg
+
+# %% ../../nbs/optim/01_mixer.ipynb #b2a64003
+@patch_to(GradMix)
+def step(self, source_losses: Sequence[Tensor], val_loss: Tensor) -> StepInfo:
+    "One update from k source losses and the V loss; returns what was done."
+    if len(source_losses) == 0: raise ConfigError("GradMix.step needs at least one source loss")
+    ns, heads = self._ns, None
+    src = []
+    for loss in source_losses:
+        gs = torch.autograd.grad(loss, self._all, retain_graph=True, allow_unused=True)
+        src.append(self._split(gs[:ns]))
+        if heads is None: heads = list(gs[ns:])
+        else: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, gs[ns:])]
+    vg = torch.autograd.grad(val_loss, self._all if self.val_to_heads else self._shared, allow_unused=True)
+    if self.val_to_heads: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, vg[ns:])]
+    return self._apply(src, self._split(vg[:ns]), heads)
+
+@patch_to(GradMix)
+def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]], val_grads: Sequence[Sequence[Tensor]],
+                    head_grads: Iterable[tuple[Tensor, Tensor]] = (), val_head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
+    "The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param; `val_head_grads`: V's, used with `val_to_heads`."
+    if len(source_grads) == 0: raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
+    groups = self.groups
+    for who, gs in [*((f"source {i}", s) for i, s in enumerate(source_grads)), ("V", val_grads)]:
+        if len(gs) != len(groups) or any(len(g) != len(ps) or any(t.shape != p.shape for t, p in zip(g, ps))
+                                         for g, ps in zip(gs, groups)):
+            raise ConfigError(f"{who}'s gradients do not match the shared groups (one list of parameter-shaped "
+                              f"tensors per group, {len(groups)} groups: {self.group_names})")
+    where = {id(p): j for j, p in enumerate(self._heads)}
+    heads: list = [None] * len(self._heads)
+    for p, g in [*head_grads, *(val_head_grads if self.val_to_heads else ())]:
+        j = where.get(id(p))
+        if j is None: raise ConfigError("head_grads holds a parameter that is not a head parameter of the optimizer")
+        heads[j] = g if heads[j] is None else heads[j] + g
+    return self._apply([[list(g) for g in s] for s in source_grads], [list(g) for g in val_grads], heads)
+
+# %% ../../nbs/optim/01_mixer.ipynb #52e6f351
+@patch_to(GradMix)
+def _apply(self, src, val, heads) -> StepInfo:
+    "The update from the parts' gradients: the rule's mix, `.grad` set, the step at eta; what was done."
+    self._t += 1
+    if self.val_ema: val = self._smoothed_val(val)
+    res = mix(self.rule, *(stats := gram_stats(src, val, acc_dtype=self.acc_dtype)), rho_agg=self.rho_agg)
+    if self.weight_ema: res = self._smoothed_weights(res, stats)
+    for (a, b), mixed in zip(self._slices, combine(src, res.coefs, val)):
+        for p, g in zip(self._shared[a:b], mixed): p.grad = g
+    for p, g in zip(self._heads, heads): p.grad = g
+    if self.adaptive_lr:
+        rho, eta = torch.stack([res.rho, adaptive_eta(res.rho, self.beta, self.gamma)]).tolist()
+    else: rho, eta = float(res.rho), 1.0
+    self._step_scaled(eta)
+    co = res.coefs
+    return StepInfo(co.src.detach(), res.cos.detach(), rho, eta, self.group_names, co.fallback,
+                    None if co.val is None else co.val.detach())
+
+@patch_to(GradMix)
+def _step_scaled(self, eta: float) -> None:
+    """optimizer.step() with the shared layers' step scaled by eta: through their learning rate
+    (restored afterwards) or their gradient (`eta_mode`)."""
+    if self.eta_mode == "grad":
+        for p in self._shared:
+            if p.grad is not None: p.grad.mul_(eta)
+        self.optimizer.step(); return
+    pgs = self.optimizer.param_groups
+    saved = [pgs[i]["lr"] for i in self._shared_pg]
+    try:
+        for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr * eta
+        self.optimizer.step()
+    finally:
+        for i, lr in zip(self._shared_pg, saved): pgs[i]["lr"] = lr
+
+# %% ../../nbs/optim/01_mixer.ipynb #26843110
+@patch_to(GradMix)
+def _smoothed_val(self, val):
+    """V's gradients replaced by their bias-corrected exponential moving average over steps
+    (`val_ema`)."""
+    b = self.val_ema
+    if self._vema is None: self._vema = [[torch.zeros_like(g) for g in grp] for grp in val]
+    for eg, vg in zip(self._vema, val):
+        for e, g in zip(eg, vg): e.mul_(b).add_(g, alpha=1 - b)
+    corr = 1 - b ** self._t
+    return [[e / corr for e in grp] for grp in self._vema]
+
+@patch_to(GradMix)
+def _smoothed_weights(self, res, stats):
+    """The rule's source coefficients replaced by their bias-corrected moving average over steps
+    (`weight_ema`)."""
+    b, w = self.weight_ema, res.coefs.src
+    self._wema = (1 - b) * w if self._wema is None else b * self._wema + (1 - b) * w
+    co = dataclasses.replace(res.coefs, src=self._wema / (1 - b ** self._t))
+    cos = coef_cos(co, *stats)
+    return MixResult(co, cos, cos.mean() if self.rho_agg == "mean" else cos.sum())
