@@ -75,6 +75,7 @@ def read_class_ind(path) -> tuple[str, ...]:
                               f"with indices {sorted(names)[:3]}...{sorted(names)[-3:]}")
     return tuple(names[i] for i in range(1, len(names) + 1))
 
+# %% ../../nbs/data/04_actions.ipynb #7b201ed7
 def read_split_list(path, classes: Sequence[str]) -> list[UCFVideo]:
     """The videos of a UCF101 split list (`trainlist0N.txt`: path and 1-based label;
     `testlist0N.txt`: path only)."""
@@ -159,6 +160,7 @@ class BU101Index:
                  if self.classes_without_images else [])
         return "; ".join(parts)
 
+# %% ../../nbs/data/04_actions.ipynb #2f22916b
 def load_bu101(root, classes: Sequence[str], aliases: dict | None = None) -> BU101Index:
     """BU101 images under `root/BU101/<folder>/`, folders mapped to UCF101 `classes` by normalised
     name (and `aliases`)."""
@@ -315,6 +317,7 @@ def write_mpii_mat(path, names: Sequence[str], img_train: Sequence[int], acts: S
                "single_person": single, "act": act, "video_list": np.array([["generated"]], dtype=object)}
     Path(path).parent.mkdir(parents=True, exist_ok=True); sio.savemat(str(path), {"RELEASE": release})
 
+# %% ../../nbs/data/04_actions.ipynb #0d3d9687
 def make_action_data(root, classes: Sequence[str] = GEN_CLASSES, groups: int = 4, clips: int = 2, test_groups=(1,),
                      n_frames: int = 8, fps: int = 8, frame_size=(40, 30), bu_per_class: int = 4,
                      mpii_acts=GEN_MPII_ACTS, mpii_per_act: int = 4, seed: int = 0) -> dict:

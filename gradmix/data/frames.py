@@ -21,6 +21,7 @@ from .actions import (
 from .images import PREPARERS
 from .streams import epoch_seed
 from .tasks import HVAL_SEED, TASKS, Domain, Task
+from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['FRAME_NAME', 'PREPARE_KEYS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'resize_short', 'decode_frames', 'prepare_ucf101',
@@ -70,6 +71,7 @@ def _prepare_one(job) -> tuple[str, int, str | None]:
     os.replace(part, dest)
     return str(dest), len(frames), None
 
+# %% ../../nbs/data/05_frames.ipynb #bbcf0e06
 def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, quality: int = 90, split: int = 1,
                    workers: int = 1, progress: bool = True) -> dict:
     "Decode the videos of UCF101 split `split` into JPEG frames under `out` (default `root/UCF101_frames`), resumably."
@@ -101,6 +103,7 @@ def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, qua
     os.replace(tmp, out / "index.json")
     return dict(out=str(out), videos=len(videos), decoded=len(todo), skipped=len(videos) - len(todo), frames=sum(counts.values()))
 
+# %% ../../nbs/data/05_frames.ipynb #f6a53a12
 def _run_jobs(todo, workers: int, progress: bool) -> list[str]:
     """Run `_prepare_one` on every job (in `workers` processes when > 1), with a progress bar; the
     errors."""
@@ -209,19 +212,6 @@ class FrameSet:
             self._x = torch.cat([x for x, _ in self.batches()]) if len(self) else torch.empty(0, 3, self.size, self.size)
         return self._x
 
-    def subset(self, idx, name: str | None = None) -> FrameSet:
-        "The images at `idx` (their groups kept)."
-        idx = np.asarray(torch.as_tensor(idx, dtype=torch.long).reshape(-1))
-        return FrameSet(self.files[idx], self.y[idx], self.size, self.name if name is None else name,
-                        None if self.groups is None else self.groups[idx], self.workers, self.flip)
-
-    def batches(self, batch_size: int = 1000):
-        """`(x, y)` in order, at most `eval_batch` images at a time (loaded by DataLoader workers
-        when there are any)."""
-        chunks, w = _Chunks(self, max(1, min(batch_size, self.eval_batch))), self.n_workers()
-        if w == 0: yield from (chunks[j] for j in range(len(chunks)))
-        else: yield from torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=w, pin_memory=torch.cuda.is_available())
-
     def stream(self, batch_size: int, seed: int, device=None, labels: bool = True) -> "FrameStream":
         "A reproducible training stream (see `FrameStream`)."
         return FrameStream(self, batch_size, seed, device, labels)
@@ -233,6 +223,23 @@ class _Chunks(torch.utils.data.Dataset):
     def __getitem__(self, j):
         idx = torch.arange(j * self.bs, min((j + 1) * self.bs, len(self.data)))
         return self.data.images(idx), self.data.y[idx]
+
+
+# %% ../../nbs/data/05_frames.ipynb #50b85f98
+@patch_to(FrameSet)
+def subset(self, idx, name: str | None = None) -> FrameSet:
+    "The images at `idx` (their groups kept)."
+    idx = np.asarray(torch.as_tensor(idx, dtype=torch.long).reshape(-1))
+    return FrameSet(self.files[idx], self.y[idx], self.size, self.name if name is None else name,
+                    None if self.groups is None else self.groups[idx], self.workers, self.flip)
+
+@patch_to(FrameSet)
+def batches(self, batch_size: int = 1000):
+    """`(x, y)` in order, at most `eval_batch` images at a time (loaded by DataLoader workers
+    when there are any)."""
+    chunks, w = _Chunks(self, max(1, min(batch_size, self.eval_batch))), self.n_workers()
+    if w == 0: yield from (chunks[j] for j in range(len(chunks)))
+    else: yield from torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=w, pin_memory=torch.cuda.is_available())
 
 # %% ../../nbs/data/05_frames.ipynb #716bdd1e
 _FLIP_SALT = 0x5EEDF1                # seeds the flips apart from the permutations
@@ -262,6 +269,7 @@ class _From(torch.utils.data.Sampler):
     def __init__(self, start: int): self.start = start
     def __iter__(self): return itertools.count(self.start)
 
+# %% ../../nbs/data/05_frames.ipynb #24f1b951
 class FrameStream:
     """Endless training batches of a FrameSet; batch `step` is a pure function of (seed, step);
     DataLoader workers prefetch."""

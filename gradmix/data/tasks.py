@@ -32,6 +32,7 @@ class Domain:
 
     def __repr__(self): return f"Domain({self.name!r}, n={len(self.data)}, head={self.head!r})"
 
+# %% ../../nbs/data/02_tasks.ipynb #36433d58
 @dataclass
 class Task:
     """An MS-DTT task: labelled sources, one head per label space, and the target splits V / hval /

@@ -173,6 +173,7 @@ class RankTrainer(Trainer):
         check_in_sync(self.model)
         return super()._eval_row(step)
 
+# %% ../../nbs/engines/02_ddp.ipynb #89db8153
 def ddp_method(cfg: RunConfig):
     """`cfg`'s method, which a data-parallel run takes when it has a step definition (the sharded
     engine runs it)."""

@@ -153,36 +153,6 @@ class StackedNet:
         self.small_conv = (8 if self.device.type == "cpu" else 0) if small_conv is None else small_conv
         self._calls: dict = {}
 
-    def dropout_calls(self, x_shape: tuple) -> list[tuple]:
-        """The dropout calls [(shape, p, dtype)] a separate run makes in one trunk pass over a batch
-        of shape `x_shape` (probed once per shape)."""
-        if x_shape not in self._calls:
-            rec, dev = [], self.device
-            before = (torch.get_rng_state(), _rng_get(dev))
-            _LOCAL.probe = rec
-            try:
-                with torch.no_grad(): self.trunk.train()(torch.zeros(x_shape, dtype=self.dtype, device=dev))
-            finally: _LOCAL.probe = None
-            if any(not torch.equal(a, b) for a, b in zip(before, (torch.get_rng_state(), _rng_get(dev)))):
-                raise ConfigError("the network draws random numbers outside nn.Dropout, which the vectorised trainer cannot replay")
-            if not all(c for *_, c in rec): raise ConfigError("dropout on a non-contiguous tensor cannot be replayed")
-            self._calls[x_shape] = [(s, p, dt) for s, p, dt, _ in rec]
-        return self._calls[x_shape]
-
-    def features(self, X: torch.Tensor, masks: list) -> torch.Tensor:
-        """Every model's trunk on its own batch: X (M, n, ...) -> (M, n, features), with dropout
-        noise `masks` [(M, ...)]."""
-        p = {k: self.params[n] for n, k in self.trunk_keys.items()}
-        if self.direct: return _sequential_forward(self.trunk, p, X, list(masks), self.small_conv)
-        def f(p, x, ms):
-            _LOCAL.masks = list(ms)
-            try:
-                out = functional_call(self.trunk, p, (x,))
-                if _LOCAL.masks: raise ConfigError("the network called dropout less often than it did when probed")
-                return out
-            finally: _LOCAL.masks = None
-        return vmap(f)(p, X, list(masks))
-
     def logits(self, h: str, feats: torch.Tensor) -> torch.Tensor:
         "Head `h` of every model on its features (M, n, features) -> (M, n, classes)."
         p = {k: self.params[n] for n, k in self.head_keys[h].items()}
@@ -190,13 +160,49 @@ class StackedNet:
 
     def head_names(self, h: str) -> list[str]: return list(self.head_keys[h])
 
-    def keep(self, idx: list[int]) -> None:
-        "Keep only models `idx`."
-        ix = torch.tensor(idx, device=self.device)
-        self.params = {n: p.detach().index_select(0, ix).requires_grad_(p.requires_grad) for n, p in self.params.items()}
-        self.M = len(idx)
-
 _ce = vmap(F.cross_entropy)
+
+
+# %% ../../nbs/engines/01_vectorised.ipynb #8bed4497
+@patch_to(StackedNet)
+def dropout_calls(self, x_shape: tuple) -> list[tuple]:
+    """The dropout calls [(shape, p, dtype)] a separate run makes in one trunk pass over a batch
+    of shape `x_shape` (probed once per shape)."""
+    if x_shape not in self._calls:
+        rec, dev = [], self.device
+        before = (torch.get_rng_state(), _rng_get(dev))
+        _LOCAL.probe = rec
+        try:
+            with torch.no_grad(): self.trunk.train()(torch.zeros(x_shape, dtype=self.dtype, device=dev))
+        finally: _LOCAL.probe = None
+        if any(not torch.equal(a, b) for a, b in zip(before, (torch.get_rng_state(), _rng_get(dev)))):
+            raise ConfigError("the network draws random numbers outside nn.Dropout, which the vectorised trainer cannot replay")
+        if not all(c for *_, c in rec): raise ConfigError("dropout on a non-contiguous tensor cannot be replayed")
+        self._calls[x_shape] = [(s, p, dt) for s, p, dt, _ in rec]
+    return self._calls[x_shape]
+
+@patch_to(StackedNet)
+def features(self, X: torch.Tensor, masks: list) -> torch.Tensor:
+    """Every model's trunk on its own batch: X (M, n, ...) -> (M, n, features), with dropout
+    noise `masks` [(M, ...)]."""
+    p = {k: self.params[n] for n, k in self.trunk_keys.items()}
+    if self.direct: return _sequential_forward(self.trunk, p, X, list(masks), self.small_conv)
+    def f(p, x, ms):
+        _LOCAL.masks = list(ms)
+        try:
+            out = functional_call(self.trunk, p, (x,))
+            if _LOCAL.masks: raise ConfigError("the network called dropout less often than it did when probed")
+            return out
+        finally: _LOCAL.masks = None
+    return vmap(f)(p, X, list(masks))
+
+# %% ../../nbs/engines/01_vectorised.ipynb #75635ae3
+@patch_to(StackedNet)
+def keep(self, idx: list[int]) -> None:
+    "Keep only models `idx`."
+    ix = torch.tensor(idx, device=self.device)
+    self.params = {n: p.detach().index_select(0, ix).requires_grad_(p.requires_grad) for n, p in self.params.items()}
+    self.M = len(idx)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #e9e11ba0
 VEC_RULES = ("gradmix", "l2rw", "sum")
@@ -310,49 +316,55 @@ class VectorisedTrainer:
             raise ConfigError(f"weighting rule {m0.method.opts['weighting']!r} is not vectorised")
         self.results: list = [None] * len(members)
 
-    def _setup(self, idx: list[int]) -> None:
-        "Stack the state of members `idx` (fresh or resumed)."
-        ms = [self.members[i] for i in idx]
-        self.active, dev = list(idx), ms[0].device
-        self.net = StackedNet([m.model for m in ms], dev)
-        names = [{id(p): n for n, p in m.model.named_parameters()} for m in ms]
-        pg = lambda m, nm, i: [nm[id(p)] for p in m.optimizer.param_groups[i]["params"]]
-        self.shared, self.heads = pg(ms[0], names[0], 0), pg(ms[0], names[0], 1)
-        if any((pg(m, nm, 0), pg(m, nm, 1)) != (self.shared, self.heads) for m, nm in zip(ms, names)):
-            raise ConfigError("the optimizers of a vectorised group hold different parameters")
-        hy = [_sgd_hyper(m.optimizer) for m in ms]
-        f64, f32 = dict(dtype=torch.float64, device=dev), dict(dtype=self.net.dtype, device=dev)
-        self.lr_sh, self.lr_hd = (torch.tensor([h[i] for h in hy], **f64) for i in (0, 1))
-        self.mom_sh, self.mom_hd = (torch.tensor([h[i] for h in hy], **f32) for i in (2, 3))
-        self.bufs = {}
-        for n in self.shared + self.heads:
-            st = [m.optimizer.state.get(dict(m.model.named_parameters())[n], {}).get("momentum_buffer") for m in ms]
-            if any((s is None) != (st[0] is None) for s in st): raise ConfigError(f"the runs of the group differ in the optimizer state of {n}")
-            self.bufs[n] = None if st[0] is None else torch.stack([s.detach() for s in st]).to(dev)
-        self.step_def = ms[0].method.step_def()
-        if any(m.method.step_def() != self.step_def for m in ms): raise ConfigError("the runs of a vectorised group differ in their step")
-        if self.kind is MixStep: self._setup_mix(ms, names)
 
-    def _keep(self, keep: list[int]) -> None:
-        "Go on with the active runs `keep` (member indices) only."
-        pos = [self.active.index(i) for i in keep]
-        self.net.keep(pos)
-        ix = torch.tensor(pos, device=self.net.device)
-        self.bufs = {n: None if b is None else b.index_select(0, ix) for n, b in self.bufs.items()}
-        for a in ("lr_sh", "lr_hd", "mom_sh", "mom_hd", "beta", "gamma", "adaptive"):
-            if hasattr(self, a): setattr(self, a, getattr(self, a).index_select(0, ix))
-        self.active = list(keep)
+# %% ../../nbs/engines/01_vectorised.ipynb #00f990d1
+@patch_to(VectorisedTrainer)
+def _setup(self, idx: list[int]) -> None:
+    "Stack the state of members `idx` (fresh or resumed)."
+    ms = [self.members[i] for i in idx]
+    self.active, dev = list(idx), ms[0].device
+    self.net = StackedNet([m.model for m in ms], dev)
+    names = [{id(p): n for n, p in m.model.named_parameters()} for m in ms]
+    pg = lambda m, nm, i: [nm[id(p)] for p in m.optimizer.param_groups[i]["params"]]
+    self.shared, self.heads = pg(ms[0], names[0], 0), pg(ms[0], names[0], 1)
+    if any((pg(m, nm, 0), pg(m, nm, 1)) != (self.shared, self.heads) for m, nm in zip(ms, names)):
+        raise ConfigError("the optimizers of a vectorised group hold different parameters")
+    hy = [_sgd_hyper(m.optimizer) for m in ms]
+    f64, f32 = dict(dtype=torch.float64, device=dev), dict(dtype=self.net.dtype, device=dev)
+    self.lr_sh, self.lr_hd = (torch.tensor([h[i] for h in hy], **f64) for i in (0, 1))
+    self.mom_sh, self.mom_hd = (torch.tensor([h[i] for h in hy], **f32) for i in (2, 3))
+    self.bufs = {}
+    for n in self.shared + self.heads:
+        st = [m.optimizer.state.get(dict(m.model.named_parameters())[n], {}).get("momentum_buffer") for m in ms]
+        if any((s is None) != (st[0] is None) for s in st): raise ConfigError(f"the runs of the group differ in the optimizer state of {n}")
+        self.bufs[n] = None if st[0] is None else torch.stack([s.detach() for s in st]).to(dev)
+    self.step_def = ms[0].method.step_def()
+    if any(m.method.step_def() != self.step_def for m in ms): raise ConfigError("the runs of a vectorised group differ in their step")
+    if self.kind is MixStep: self._setup_mix(ms, names)
 
-    def _sync(self, optim: bool = False) -> None:
-        """Copy the stacked parameters (and momentum buffers) into the members' own networks (and
-        optimizers)."""
-        with torch.no_grad():
-            for j, i in enumerate(self.active):
-                m = self.members[i]; named = dict(m.model.named_parameters())
-                for n, p in named.items(): p.copy_(self.net.params[n][j])
-                if optim:
-                    for n, b in self.bufs.items():
-                        if b is not None: m.optimizer.state[named[n]]["momentum_buffer"] = b[j].clone()
+@patch_to(VectorisedTrainer)
+def _keep(self, keep: list[int]) -> None:
+    "Go on with the active runs `keep` (member indices) only."
+    pos = [self.active.index(i) for i in keep]
+    self.net.keep(pos)
+    ix = torch.tensor(pos, device=self.net.device)
+    self.bufs = {n: None if b is None else b.index_select(0, ix) for n, b in self.bufs.items()}
+    for a in ("lr_sh", "lr_hd", "mom_sh", "mom_hd", "beta", "gamma", "adaptive"):
+        if hasattr(self, a): setattr(self, a, getattr(self, a).index_select(0, ix))
+    self.active = list(keep)
+
+# %% ../../nbs/engines/01_vectorised.ipynb #95e695cf
+@patch_to(VectorisedTrainer)
+def _sync(self, optim: bool = False) -> None:
+    """Copy the stacked parameters (and momentum buffers) into the members' own networks (and
+    optimizers)."""
+    with torch.no_grad():
+        for j, i in enumerate(self.active):
+            m = self.members[i]; named = dict(m.model.named_parameters())
+            for n, p in named.items(): p.copy_(self.net.params[n][j])
+            if optim:
+                for n, b in self.bufs.items():
+                    if b is not None: m.optimizer.state[named[n]]["momentum_buffer"] = b[j].clone()
 
 # %% ../../nbs/engines/01_vectorised.ipynb #66a63852
 @patch_to(VectorisedTrainer)
@@ -402,6 +414,7 @@ def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch
             else: b.mul_(mom.view(shp)).add_(g)
             p.sub_(b * lr.to(p.dtype).view(shp))
 
+# %% ../../nbs/engines/01_vectorised.ipynb #a2a4f6cc
 @patch_to(VectorisedTrainer)
 def _grads(self, loss: torch.Tensor, names: list[str]) -> tuple:
     """Every run's gradient of its own `loss` (M,) w.r.t. parameters `names`: one backward pass of
@@ -491,6 +504,7 @@ def fit(self, stop_after: int | None = None) -> list[dict | None]:
     for idx in todo.values(): self._fit(idx, stop_after)
     return self.results
 
+# %% ../../nbs/engines/01_vectorised.ipynb #12d5a971
 @patch_to(VectorisedTrainer)
 def _fit(self, idx: list[int], stop_after: int | None) -> None:
     m0 = self.members[idx[0]]
@@ -563,6 +577,7 @@ def near_equal_chunks(idx: list, max_models: int | None) -> list[list]:
     for j in range(parts): out.append(idx[i:i + q + (j < r)]); i += q + (j < r)
     return out
 
+# %% ../../nbs/engines/01_vectorised.ipynb #2562587e
 def train_vectorised(configs: list[RunConfig], tasks: list | None = None, max_models: int | None = None,
                      stop_after: int | None = None, model_fn=None) -> list[dict | None]:
     "Train runs `configs`: compatible ones in vectorised groups of at most `max_models`, the others one by one; their results, in order."

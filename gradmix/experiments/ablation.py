@@ -97,6 +97,7 @@ def frame_markdown(df: pd.DataFrame) -> str:
     cells = [[str(v) for v in df.columns]] + [[str(v) for v in r] for r in df.itertuples(index=False)]
     return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * len(df.columns)] + ["| " + " | ".join(r) + " |" for r in cells[1:]])
 
+# %% ../../nbs/experiments/08_ablation.ipynb #132e36aa
 def paired_delta(df: pd.DataFrame, variant: str, baseline: str, col: str = "hval") -> pd.DataFrame:
     """Per k: mean, s.e. and count of `variant` - `baseline` in column `col` over the seeds both ran
     (the study's unit, against any baseline)."""

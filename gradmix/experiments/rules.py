@@ -152,6 +152,7 @@ def run_rule_jobs(jobs: list[Job], plan, task: str, base: RunConfig, out: Path, 
     rows = with_source_share(rows, dict(enumerate(jobs)), out, HARMFUL.get(task))
     return rule_rows(rows, plan).assign(task=task)
 
+# %% ../../nbs/experiments/10_rules.ipynb #60ca16ab
 @REPRODUCERS.register("rules")
 def reproduce_rules(base: RunConfig, out="runs/rules", ks=None, seeds=None, workers: int = 1, progress: bool = True,
                     executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,

@@ -49,6 +49,7 @@ def bench_vectorised(width: int = 16, models=(3, 6, 12), batch: int = 32, k: int
                         + (f", {torch.cuda.get_device_name(dev)}" if dev.type == "cuda" else ""), load=_load())
     return [r | info for r in rows]
 
+# %% ../../nbs/experiments/07_scaling.ipynb #fabd9e8e
 def main(argv=None) -> int:
     """`python -m gradmix.experiments.scaling --models 3,6,12 --width 16`: print bench_vectorised's
     rows as JSON lines."""

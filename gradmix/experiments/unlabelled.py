@@ -207,6 +207,7 @@ def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
         lines.append(f"| {R} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
+# %% ../../nbs/experiments/04_unlabelled.ipynb #581bccbd
 @REPRODUCERS.register("fig4")
 def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, workers: int = 1, progress: bool = True,
                    executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
@@ -228,6 +229,7 @@ def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, worker
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return summary, table
 
+# %% ../../nbs/experiments/04_unlabelled.ipynb #bcb6df8c
 def plot_fig4(summary: pd.DataFrame, paper=PAPER_FIG4, ax=None):
     "Test accuracy against R, one line per k (ours, mean ± s.e.), the paper's R=3 points as stars."
     import matplotlib.pyplot as plt

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from ..core import ConfigError, Option
 from ..train.trainer import Method, register_method
+from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['DCTN_DEFAULTS', 'class_map', 'perplexity_scores', 'cocktail_weights', 'cocktail', 'discriminator', 'd_logits',
@@ -106,18 +107,6 @@ class DCTN(Method):
         if not 0 <= self.opts["pretrain"] < 1: raise ConfigError(f"dctn: pretrain is a fraction of the steps in [0, 1), got {self.opts['pretrain']}")
         if not 0 <= self.opts["threshold"] <= 1: raise ConfigError(f"dctn: threshold is a probability, got {self.opts['threshold']}")
 
-    def setup(self, tr):
-        task, fd, o = tr.task, tr.model.feat_dim, self.opts
-        self.cmap = class_map([d.classes for d in task.sources], task.classes).to(tr.device)
-        self.aligned = [j for j in range(len(task.sources)) if o["align"] == "all" or (self.cmap[j] >= 0).any()]
-        self.adapt_from = round(o["pretrain"] * tr.total_steps)
-        clfs = tr.add_module("classifiers", nn.ModuleList([nn.Linear(fd, len(d.classes)) for d in task.sources]))
-        discs = tr.add_module("discriminators", nn.ModuleList([discriminator(fd, o["disc_hidden"]) for _ in task.sources]))
-        b = tr.budget
-        tr.add_optimizer("main", torch.optim.SGD([{"params": tr.model.shared_parameters(), "name": "shared"},
-                                                  {"params": list(clfs.parameters()), "name": "heads"}], lr=b.lr, momentum=b.momentum))
-        tr.add_optimizer("disc", torch.optim.SGD(discs.parameters(), lr=b.lr, momentum=b.momentum))
-
     def target_prediction(self, tr, f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "The cocktail (B, C) and its weights (B, M, C) for target features `f`."
         probs = [c(f).softmax(1) for c in tr.modules["classifiers"]]
@@ -126,37 +115,55 @@ class DCTN(Method):
     def predict(self, tr, x):
         return self.target_prediction(tr, tr.model.features(x))[0].clamp_min(1e-12).log()
 
-    def step(self, tr, step):
-        batches, (xv, yv), xu = tr.source_batches(step), tr.v_batch(step), tr.u_batch(step)
-        ns, ys = [len(x) for x, _, _ in batches], [y for _, y, _ in batches]
-        xs, log = torch.cat([x for x, _, _ in batches]), {}
-        clfs, adapt = tr.modules["classifiers"], step >= self.adapt_from
-        if adapt: log |= self.adversarial_step(tr, xs, ns, ys, xu)
-        f = tr.model.features(torch.cat([xs, xv, xu]))                      # target discriminative adaptation
-        fs, fv, fu = f[:sum(ns)].split(ns), f[sum(ns):sum(ns) + len(xv)], f[sum(ns) + len(xv):]
-        ft, yt = fv, yv
-        if adapt:
-            with torch.no_grad():
-                q, w = self.target_prediction(tr, fu.detach())
-                conf, pl = (q / q.sum(1, keepdim=True)).max(1)
-            keep = conf >= self.opts["threshold"]
-            ft, yt = torch.cat([fv, fu[keep]]), torch.cat([yv, pl[keep]])
-            log |= {"pl_frac": keep.float().mean()} | {f"cw_{j}": w[:, j].mean() for j in range(len(ns))}
-        parts = classifier_batches(list(fs), ys, ft, yt, self.cmap)
-        loss = torch.stack([F.cross_entropy(c(fj), yj) for c, (fj, yj) in zip(clfs, parts) if len(yj)]).sum()
-        tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
-        return dict(loss=loss.detach()) | log
 
-    def adversarial_step(self, tr, xs, ns, ys, xu) -> dict:
-        """Multi-way adversarial adaptation: the discriminators, then F (classifiers fixed) against
-        the hardest source."""
-        discs, clfs = tr.modules["discriminators"], tr.modules["classifiers"]
-        f = tr.model.features(torch.cat([xs, xu])); fs, fu = f[:sum(ns)].split(ns), f[sum(ns):]
-        d_losses, accs = discriminator_step(discs, tr.optimizers["disc"], fs, fu, self.aligned)
-        adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned, self.opts["hard_mining"],
-                                             self.opts["hard_source"])
-        cls = torch.stack([F.cross_entropy(c(fj), y) for c, fj, y in zip(clfs, fs, ys)]).sum()
-        trunk = tr.model.shared_parameters()
-        tr.optimizer.zero_grad(set_to_none=True); (self.opts["adv_weight"] * adv + cls).backward(inputs=trunk); tr.optimizer.step()
-        return (dict(d_loss=torch.stack(d_losses).mean(), adv_loss=adv.detach(), hard=float(hard))
-                | {f"d_loss_{j}": l for j, l in zip(self.aligned, d_losses)} | {f"d_acc_{j}": a for j, a in zip(self.aligned, accs)})
+# %% ../../nbs/methods/05_dctn.ipynb #07d87620
+@patch_to(DCTN)
+def setup(self, tr):
+    task, fd, o = tr.task, tr.model.feat_dim, self.opts
+    self.cmap = class_map([d.classes for d in task.sources], task.classes).to(tr.device)
+    self.aligned = [j for j in range(len(task.sources)) if o["align"] == "all" or (self.cmap[j] >= 0).any()]
+    self.adapt_from = round(o["pretrain"] * tr.total_steps)
+    clfs = tr.add_module("classifiers", nn.ModuleList([nn.Linear(fd, len(d.classes)) for d in task.sources]))
+    discs = tr.add_module("discriminators", nn.ModuleList([discriminator(fd, o["disc_hidden"]) for _ in task.sources]))
+    b = tr.budget
+    tr.add_optimizer("main", torch.optim.SGD([{"params": tr.model.shared_parameters(), "name": "shared"},
+                                              {"params": list(clfs.parameters()), "name": "heads"}], lr=b.lr, momentum=b.momentum))
+    tr.add_optimizer("disc", torch.optim.SGD(discs.parameters(), lr=b.lr, momentum=b.momentum))
+
+@patch_to(DCTN)
+def step(self, tr, step):
+    batches, (xv, yv), xu = tr.source_batches(step), tr.v_batch(step), tr.u_batch(step)
+    ns, ys = [len(x) for x, _, _ in batches], [y for _, y, _ in batches]
+    xs, log = torch.cat([x for x, _, _ in batches]), {}
+    clfs, adapt = tr.modules["classifiers"], step >= self.adapt_from
+    if adapt: log |= self.adversarial_step(tr, xs, ns, ys, xu)
+    f = tr.model.features(torch.cat([xs, xv, xu]))                      # target discriminative adaptation
+    fs, fv, fu = f[:sum(ns)].split(ns), f[sum(ns):sum(ns) + len(xv)], f[sum(ns) + len(xv):]
+    ft, yt = fv, yv
+    if adapt:
+        with torch.no_grad():
+            q, w = self.target_prediction(tr, fu.detach())
+            conf, pl = (q / q.sum(1, keepdim=True)).max(1)
+        keep = conf >= self.opts["threshold"]
+        ft, yt = torch.cat([fv, fu[keep]]), torch.cat([yv, pl[keep]])
+        log |= {"pl_frac": keep.float().mean()} | {f"cw_{j}": w[:, j].mean() for j in range(len(ns))}
+    parts = classifier_batches(list(fs), ys, ft, yt, self.cmap)
+    loss = torch.stack([F.cross_entropy(c(fj), yj) for c, (fj, yj) in zip(clfs, parts) if len(yj)]).sum()
+    tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
+    return dict(loss=loss.detach()) | log
+
+# %% ../../nbs/methods/05_dctn.ipynb #a9a7b66e
+@patch_to(DCTN)
+def adversarial_step(self, tr, xs, ns, ys, xu) -> dict:
+    """Multi-way adversarial adaptation: the discriminators, then F (classifiers fixed) against
+    the hardest source."""
+    discs, clfs = tr.modules["discriminators"], tr.modules["classifiers"]
+    f = tr.model.features(torch.cat([xs, xu])); fs, fu = f[:sum(ns)].split(ns), f[sum(ns):]
+    d_losses, accs = discriminator_step(discs, tr.optimizers["disc"], fs, fu, self.aligned)
+    adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned, self.opts["hard_mining"],
+                                         self.opts["hard_source"])
+    cls = torch.stack([F.cross_entropy(c(fj), y) for c, fj, y in zip(clfs, fs, ys)]).sum()
+    trunk = tr.model.shared_parameters()
+    tr.optimizer.zero_grad(set_to_none=True); (self.opts["adv_weight"] * adv + cls).backward(inputs=trunk); tr.optimizer.step()
+    return (dict(d_loss=torch.stack(d_losses).mean(), adv_loss=adv.detach(), hard=float(hard))
+            | {f"d_loss_{j}": l for j, l in zip(self.aligned, d_losses)} | {f"d_acc_{j}": a for j, a in zip(self.aligned, accs)})

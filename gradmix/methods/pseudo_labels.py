@@ -18,6 +18,7 @@ from .gradmix_methods import GRADMIX_DEFAULTS, GradMixMethod
 from .steps import gradmix_step
 from ..train.budgets import Budget
 from ..train.trainer import Trainer, register_method
+from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['POOLS', 'KL_DIRECTIONS', 'V_PICKS', 'V_BALANCES', 'U_PROBS', 'STAGE2_DEFAULTS', 'SSL_DEFAULTS', 'pool_settings',
@@ -328,17 +329,6 @@ class GradMixPseudo(GradMixMethod):
     @classmethod
     def prerequisite_options(cls, options, dirs): return dict(pool_dirs=[str(d) for d in dirs])
 
-    def pseudo_labels(self, tr) -> PseudoLabels:
-        "Pseudo-label `tr.task.U` with the top R of the pool (images only)."
-        o = self.opts
-        if o["pool_dirs"] is None:
-            raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (run_grid or `gradmix reproduce`, which "
-                              f"train pool {o['pool']!r} first) or give the pool's run folders, in pool order, as option "
-                              "pool_dirs (Python: options=dict(pool_dirs=[...]); command line: -o pool_dirs='[...]')")
-        check_pool_dirs(o["pool_dirs"], o["pool"])
-        return compute_pseudo_labels(tr.task, o["pool_dirs"], o["R"], o["threshold"], o["v_per_class"], tr.seed,
-                                     o["v_pick"], o["v_balance"], tr.device)
-
     def setup(self, tr):
         self.pl = self.pseudo_labels(tr)
         use_task(tr, stage2_task(tr.task, self.pl, self.kind, self.opts["v_disjoint"]))
@@ -352,28 +342,43 @@ class GradMixPseudo(GradMixMethod):
     def su_loss(self, logits, y): return F.cross_entropy(logits, y)
     def unlabelled_loss(self, tr, step, batches) -> tuple[Tensor | None, dict]: return None, {}
 
-    def step(self, tr, step):
-        batches, (xv, yv) = tr.source_batches(step), tr.v_batch(step)
-        extra, log = self.unlabelled_loss(tr, step, batches)
-        mix_extra = extra is not None and self.opts.get("u_grad") == "mix"
-        if extra is not None and not mix_extra: self._extra = self.extra_grads(extra)     # added by the pre-step hook
-        try:
-            if self.fused:
-                mixed, losses = gradmix_step(self.gm, tr.model, batches, (xv, yv), tr.head, True)
-                losses, val_loss, info = losses[:-1], losses[-1], mixed
-            else:
-                losses = [self.su_loss(tr.model(x, h), y) if i == self.su else F.cross_entropy(tr.model(x, h), y)
-                          for i, (x, y, h) in enumerate(batches)]
-                val_loss = F.cross_entropy(tr.model(xv, tr.head), yv)
-                info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss).log()
-                losses = [l.detach() for l in losses]
-        finally: self._extra = None
-        out = dict(loss=torch.stack(list(losses)).sum(), val_loss=val_loss.detach())
-        if self.su is not None: out["su_loss"] = losses[self.su]
-        return out | {k: v for k, v in info.items() if k not in out} | log
-
     _extra = None
     def extra_grads(self, loss: Tensor) -> list: raise NotImplementedError   # see GradMixSSL
+
+
+# %% ../../nbs/methods/06_pseudo_labels.ipynb #fce24281
+@patch_to(GradMixPseudo)
+def pseudo_labels(self, tr) -> PseudoLabels:
+    "Pseudo-label `tr.task.U` with the top R of the pool (images only)."
+    o = self.opts
+    if o["pool_dirs"] is None:
+        raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (run_grid or `gradmix reproduce`, which "
+                          f"train pool {o['pool']!r} first) or give the pool's run folders, in pool order, as option "
+                          "pool_dirs (Python: options=dict(pool_dirs=[...]); command line: -o pool_dirs='[...]')")
+    check_pool_dirs(o["pool_dirs"], o["pool"])
+    return compute_pseudo_labels(tr.task, o["pool_dirs"], o["R"], o["threshold"], o["v_per_class"], tr.seed,
+                                 o["v_pick"], o["v_balance"], tr.device)
+
+@patch_to(GradMixPseudo)
+def step(self, tr, step):
+    batches, (xv, yv) = tr.source_batches(step), tr.v_batch(step)
+    extra, log = self.unlabelled_loss(tr, step, batches)
+    mix_extra = extra is not None and self.opts.get("u_grad") == "mix"
+    if extra is not None and not mix_extra: self._extra = self.extra_grads(extra)     # added by the pre-step hook
+    try:
+        if self.fused:
+            mixed, losses = gradmix_step(self.gm, tr.model, batches, (xv, yv), tr.head, True)
+            losses, val_loss, info = losses[:-1], losses[-1], mixed
+        else:
+            losses = [self.su_loss(tr.model(x, h), y) if i == self.su else F.cross_entropy(tr.model(x, h), y)
+                      for i, (x, y, h) in enumerate(batches)]
+            val_loss = F.cross_entropy(tr.model(xv, tr.head), yv)
+            info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss).log()
+            losses = [l.detach() for l in losses]
+    finally: self._extra = None
+    out = dict(loss=torch.stack(list(losses)).sum(), val_loss=val_loss.detach())
+    if self.su is not None: out["su_loss"] = losses[self.su]
+    return out | {k: v for k, v in info.items() if k not in out} | log
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #29d1c9ce
 @register_method("gradmix_hard")
@@ -411,6 +416,7 @@ def ramp_weight(step: int, total: int, lam: float, rampup: float) -> float:
     n = rampup * total
     return lam if n <= 0 else lam * min(1.0, step / n)
 
+# %% ../../nbs/methods/06_pseudo_labels.ipynb #7b51da7b
 class GradMixSSL(GradMixHard):
     """GradMix w/ hard label plus `lambda_u` times an unlabelled loss on U (a subclass's
     `ssl_loss`), added to the mixed gradient or mixed as a source."""

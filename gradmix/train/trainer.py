@@ -280,6 +280,7 @@ def make_optimizer(self, lr: float, momentum: float | None = None, model: MultiH
     return torch.optim.SGD([{"params": model.shared_parameters(), "name": "shared"},
                             {"params": model.head_parameters(), "name": "heads"}], lr=lr, momentum=m)
 
+# %% ../../nbs/train/02_trainer.ipynb #8e00629a
 @patch_to(Trainer)
 def source_batches(self, step: int) -> list[tuple[torch.Tensor, torch.Tensor, str]]:
     "One mini-batch per source: `(x, y, head)`."
@@ -378,6 +379,7 @@ def load_state_dict(self, ck: dict) -> None:
     torch.set_rng_state(ck["rng"])
     if ck.get("cuda_rng") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck["cuda_rng"])
 
+# %% ../../nbs/train/02_trainer.ipynb #0a5e12ca
 @patch_to(Trainer, as_prop=True)
 def ckpt_path(self) -> Path | None:
     "The run's checkpoint file, `out/checkpoint.pt`; None for a run that writes no files."

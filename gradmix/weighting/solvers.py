@@ -45,6 +45,7 @@ def spd_solve(A: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
         r = torch.where(eye[j], rj.unsqueeze(-1), r - col * rj.unsqueeze(-1))
     return r, pd
 
+# %% ../../nbs/weighting/00b_solvers.ipynb #a732c958
 def solve_exact(K: Tensor, b: Tensor, c: Tensor, ridge: float = 1e-10, tie: float = 1e-9) -> Tensor:
     """Exact NNLS weights (L,k) for every layer by enumerating all active sets, batched on the
     device."""
