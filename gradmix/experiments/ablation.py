@@ -79,7 +79,7 @@ def collect(out, variants, ks, seeds) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 def _ms(x: pd.Series) -> str:
-    return f"{x.mean():+.2f} ± {x.std(ddof=1) / len(x) ** .5:.2f}" if len(x) > 1 else (f"{x.mean():+.2f}" if len(x) else "–")
+    return f"{x.mean():+.2f} ± {x.sem():.2f}" if len(x) > 1 else (f"{x.mean():+.2f}" if len(x) else "–")
 
 def study_table(df: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
     """Per variant and k: test and hyper-validation accuracy (mean ± s.e.) and their paired
@@ -103,7 +103,7 @@ def paired_delta(df: pd.DataFrame, variant: str, baseline: str, col: str = "hval
     (the study's unit, against any baseline)."""
     a, b = (df[df.variant == v].set_index(["k", "seed"])[col] for v in (variant, baseline))
     g = (a - b).dropna().groupby(level="k")
-    return pd.DataFrame(dict(mean=g.mean(), se=g.std(ddof=1) / g.count() ** .5, n=g.count())).reset_index()
+    return pd.DataFrame(dict(mean=g.mean(), se=g.sem(), n=g.count())).reset_index()
 
 def best_by_hval(df: pd.DataFrame, candidates) -> str:
     """The variant among `candidates` with the highest mean hyper-validation accuracy (over every k

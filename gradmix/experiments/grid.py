@@ -369,7 +369,7 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     status = rows.status if "status" in rows else pd.Series("finished", index=rows.index)
     ok = rows[status == "finished"]
     g = ok.assign(acc=100 * ok.test_acc.astype(float)).groupby(["method", "k"]).acc
-    s = pd.DataFrame({"mean": g.mean(), "se": g.std(ddof=1) / g.count().pow(0.5), "n": g.count()})
+    s = pd.DataFrame({"mean": g.mean(), "se": g.sem(), "n": g.count()})
     div = rows[status == "diverged"].groupby(["method", "k"]).size().rename("n_diverged")
     s = s.join(div, how="outer").reset_index()
     s["se"] = s["se"].fillna(0.0); s["n"] = s["n"].fillna(0).astype(int); s["n_diverged"] = s["n_diverged"].fillna(0).astype(int)

@@ -45,7 +45,7 @@ def tuning_summary(rows: pd.DataFrame) -> pd.DataFrame:
                     test=100 * pd.to_numeric(rows.test_acc, errors="coerce"))
     ok = r[r.status == "finished"]
     g = ok.groupby(["backbone", "method", "lr"])
-    s = pd.DataFrame({"hval": g.hval.mean(), "hval_se": g.hval.std(ddof=1) / g.hval.count().pow(0.5),
+    s = pd.DataFrame({"hval": g.hval.mean(), "hval_se": g.hval.sem(),
                       "test": g.test.mean(), "n": g.hval.count()})
     div = r[r.status == "diverged"].groupby(["backbone", "method", "lr"]).size().rename("n_diverged")
     s = s.join(div, how="outer").fillna({"n": 0, "n_diverged": 0, "hval_se": 0.0}).reset_index()

@@ -109,8 +109,8 @@ def rule_table(runs: pd.DataFrame, reference=REFERENCE_RULE) -> pd.DataFrame:
     out = []
     for (t, k, row), g in r.groupby(["task", "k", "row"], sort=False):
         d = (g.set_index(["task", "k", "seed"]).test - ref).dropna()
-        out.append(dict(task=t, k=k, row=row, test=g.test.mean(), se=g.test.std(ddof=1) / len(g) ** .5, n=len(g),
-                        delta=d.mean() if len(d) else np.nan, delta_se=d.std(ddof=1) / len(d) ** .5 if len(d) > 1 else np.nan,
+        out.append(dict(task=t, k=k, row=row, test=g.test.mean(), se=g.test.sem(), n=len(g),
+                        delta=d.mean() if len(d) else np.nan, delta_se=d.sem() if len(d) > 1 else np.nan,
                         n_paired=len(d)))
     return pd.DataFrame(out)
 

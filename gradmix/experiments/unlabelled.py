@@ -121,8 +121,8 @@ def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
     ok = ok.assign(test=100 * ok.test_acc.astype(float), hval=100 * ok.best_hval_acc.astype(float))
     g = ok.groupby(["k", "opt_beta", "opt_gamma"], sort=False)
     n = g.size()
-    s = pd.DataFrame({"test_mean": g.test.mean(), "test_se": g.test.std(ddof=1) / n ** 0.5, "hval_mean": g.hval.mean(),
-                      "hval_se": g.hval.std(ddof=1) / n ** 0.5, "n": n, "n_top": g.top.sum().astype(int)}).fillna({"test_se": 0.0, "hval_se": 0.0})
+    s = pd.DataFrame({"test_mean": g.test.mean(), "test_se": g.test.sem(), "hval_mean": g.hval.mean(),
+                      "hval_se": g.hval.sem(), "n": n, "n_top": g.top.sum().astype(int)}).fillna({"test_se": 0.0, "hval_se": 0.0})
     return s.reset_index().rename(columns={"opt_beta": "beta", "opt_gamma": "gamma"})
 
 def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> str:
@@ -190,7 +190,7 @@ def fig4_summary(rows: pd.DataFrame) -> pd.DataFrame:
     "Mean, s.e. and count of the test accuracy (%) per (k, R) of the finished runs."
     ok = rows[rows.status == "finished"]
     g = ok.assign(acc=100 * ok.test_acc.astype(float), R=ok.opt_R.astype(int)).groupby(["k", "R"]).acc
-    return pd.DataFrame({"mean": g.mean(), "se": (g.std(ddof=1) / g.count() ** 0.5).fillna(0.0), "n": g.count()}).reset_index()
+    return pd.DataFrame({"mean": g.mean(), "se": g.sem().fillna(0.0), "n": g.count()}).reset_index()
 
 def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
     """R in rows, k in columns: ours (mean ± s.e., n) and the paper's value where the text gives it
