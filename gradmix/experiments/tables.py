@@ -15,24 +15,11 @@ from .grid import (PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, 
                                      unfinished_runs)
 
 # %% auto #0
-__all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines',
-           'write_table', 'Plan', 'TableSpec', 'write_files', 'common_meta', 'run_spec', 'method_grid']
+__all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines', 'Plan',
+           'TableSpec', 'write_files', 'common_meta', 'run_spec', 'method_grid']
 
 # %% ../../nbs/experiments/02_tables.ipynb #8941147e
 REPRODUCERS = Registry("reproducer", builtins=["gradmix.experiments"])
-
-def write_table(rows: pd.DataFrame, out: Path, methods, base: RunConfig, ks, seeds, workers: int, t0: float) -> tuple[pd.DataFrame, str]:
-    """Summarise a grid's rows and write summary.csv, table.md and meta.json (with the diverged
-    runs) beside its runs.csv."""
-    summary = summarize(rows)
-    table = markdown_table(summary, methods)
-    summary.to_csv(out / "summary.csv", index=False)
-    meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), methods=list(methods), task=base.task,
-                options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads, **unfinished_runs(rows))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    (out / "table.md").write_text(table + "\n")
-    return summary, table
 
 # %% ../../nbs/experiments/02_tables.ipynb #eecce08b
 @dataclass

@@ -4,20 +4,20 @@
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #1f08bbd8
 from __future__ import annotations
-import json, os, time
+import json, os
 from pathlib import Path
 import pandas as pd
-from .grid import PAPER_KS, job, job_config, in_waves, run_grid, unfinished_runs
+from .grid import job, job_config, in_waves, markdown_table, summarize, unfinished_runs
 from ..core import read_results_json
-from .tables import REPRODUCERS, write_table
+from .tables import REPRODUCERS, TableSpec
 from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
-from ..train.trainer import METHODS, RunConfig, describe_machine, get_method, json_safe
+from ..train.trainer import METHODS, RunConfig, get_method, json_safe
 from .paper import PAPER_FIG4, PAPER_TABLE2
 
 # %% auto #0
-__all__ = ['LOWER_ROWS', 'FIG4_RS', 'run_identity', 'adopt_runs', 'pseudo_label_reports', 'reproduce_table1_lower',
-           'table2_summary', 'table2_markdown', 'reproduce_table2', 'plot_table2', 'fig4_summary', 'fig4_markdown',
-           'reproduce_fig4', 'plot_fig4']
+__all__ = ['LOWER_ROWS', 'reproduce_table1_lower', 'reproduce_table2', 'FIG4_RS', 'reproduce_fig4', 'run_identity', 'adopt_runs',
+           'pseudo_label_reports', 'table2_summary', 'table2_markdown', 'plot_table2', 'fig4_summary', 'fig4_markdown',
+           'plot_fig4']
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #1b0e0e14
 LOWER_ROWS = ("gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
@@ -87,30 +87,34 @@ def _stage2_job_options(base: RunConfig) -> dict:
     prerequisites)."""
     return {k: base.options[k] for k in ("pool", "R") if k in base.options}
 
-def _grid(jobs, base: RunConfig, out: Path, workers, progress, executor, executor_opts, vectorise) -> tuple[pd.DataFrame, list]:
-    out.mkdir(parents=True, exist_ok=True)
-    adopted = adopt_runs(jobs, base, out)
-    return run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise), adopted
+def _pool_of(plan) -> dict:
+    "The stage-1 pool a call uses and its R (from the command line's options, else the defaults)."
+    o = plan.base.options
+    return dict(pool=o.get("pool", STAGE2_DEFAULTS["pool"]), R=o.get("R", STAGE2_DEFAULTS["R"]))
 
-def _extend_meta(out: Path, **kw) -> None:
-    m = json.loads((out / "meta.json").read_text()) | kw
-    (out / "meta.json").write_text(json.dumps(m, indent=1, default=str))
+def _adopt(jobs, plan) -> None:
+    "Link identical finished runs of sibling grid folders (recorded as the call's `adopted`)."
+    plan.found["adopted"] = adopt_runs(jobs, plan.base, plan.out)
 
-@REPRODUCERS.register("table1-lower")
-def reproduce_table1_lower(base: RunConfig, out="runs/table1-lower", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                           executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
-    "Table 1's lower GradMix rows (soft, hard, VAT, MixMatch) on the digit task, with their stage-1 pool and the pseudo-label reports."
-    ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
-    base.replace(k=min(ks), seed=seeds[0]).build_task()       # fail fast on missing data
-    jo, t0 = _stage2_job_options(base), time.time()
-    jobs = [job(m, k, s, **jo) for s in seeds for k in sorted(ks) for m in LOWER_ROWS]
-    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
-    summary, table = write_table(rows, out, LOWER_ROWS, base, ks, seeds, workers, t0)
-    pseudo_label_reports(jobs, base, out)
-    pool = jo.get("pool", STAGE2_DEFAULTS["pool"])
-    _extend_meta(out, pool=pool, pool_settings=pool_settings(pool), R=jo.get("R", STAGE2_DEFAULTS["R"]), adopted=adopted,
-                 wall_s=round(time.time() - t0, 1))
-    return summary, table
+def _pool_meta(plan) -> dict:
+    "What a stage-2 table's meta.json records of its pool and of the runs it adopted."
+    f = plan.found
+    return dict(pool=f["pool"], pool_settings=pool_settings(f["pool"]), options=plan.base.options, adopted=f["adopted"])
+
+def _lower_tables(rows, plan) -> dict:
+    "Table 1's lower rows (summary.csv, table.md), with the pseudo-label reports written beside them."
+    summary = summarize(rows)
+    pseudo_label_reports(_lower_jobs(plan), plan.base, plan.out)
+    return {"summary.csv": summary, "table.md": markdown_table(summary, LOWER_ROWS)}
+
+def _lower_jobs(plan) -> list:
+    jo = _stage2_job_options(plan.base)
+    return [job(m, k, s, **jo) for s in plan.seeds for k in sorted(plan.ks) for m in LOWER_ROWS]
+
+reproduce_table1_lower = REPRODUCERS.register("table1-lower", TableSpec(
+    "table1-lower", "Table 1's lower GradMix rows (soft, hard, VAT, MixMatch) on the digit task, with their stage-1 "
+    "pool and the pseudo-label reports.", jobs=_lower_jobs, tabulate=_lower_tables, prepare=_pool_of, adopt=_adopt,
+    meta=lambda plan, jobs: _pool_meta(plan) | dict(methods=list(LOWER_ROWS), R=plan.found["R"]), paper="PAPER_TABLE1"))
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #291b915d
 def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
@@ -136,24 +140,24 @@ def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> st
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #7bc77a56
-@REPRODUCERS.register("table2")
-def reproduce_table2(base: RunConfig, out="runs/table2", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                     executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
-    "Table 2: GradMix over the pool's (beta, gamma) settings at k=3 (test and hyper-validation accuracy, top-R membership)."
-    ks, seeds, out = tuple(ks or (3,)), tuple(seeds or base.get_budget().seeds), Path(out)
-    pool, R = base.options.get("pool", STAGE2_DEFAULTS["pool"]), base.options.get("R", STAGE2_DEFAULTS["R"])
-    gbase = base.replace(options={k: v for k, v in base.options.items() if k in METHODS["gradmix"].settable(base.options)})
-    gbase.replace(k=min(ks), seed=seeds[0]).build_task()
-    t0 = time.time()
-    jobs = [job("gradmix", k, s, beta=b, gamma=g) for s in seeds for k in sorted(ks) for b, g in pool_settings(pool)]
-    rows, adopted = _grid(jobs, gbase, out, workers, progress, executor, executor_opts, vectorise)
-    summary = table2_summary(rows, R); table = table2_markdown(summary, R)
-    summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
-    meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), pool=pool, pool_settings=pool_settings(pool), R=R,
-                task=base.task, options=gbase.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                adopted=adopted, **unfinished_runs(rows, ["opt_beta", "opt_gamma"]))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+def _table2_jobs(plan) -> list:
+    settings = pool_settings(plan.found["pool"])
+    return [job("gradmix", k, s, beta=b, gamma=g) for s in plan.seeds for k in sorted(plan.ks) for b, g in settings]
+
+def _gradmix_base(plan, jobs) -> RunConfig:
+    "The base run with only GradMix's options (the pool's are not GradMix's)."
+    o = plan.base.options
+    return plan.base.replace(options={k: v for k, v in o.items() if k in METHODS["gradmix"].settable(o)})
+
+def _table2_tables(rows, plan) -> dict:
+    summary = table2_summary(rows, plan.found["R"])
+    return {"summary.csv": summary, "table.md": table2_markdown(summary, plan.found["R"])}
+
+reproduce_table2 = REPRODUCERS.register("table2", TableSpec(
+    "table2", "Table 2: GradMix over the pool's (beta, gamma) settings at k=3 (test and hyper-validation accuracy, "
+    "top-R membership).", jobs=_table2_jobs, tabulate=_table2_tables, ks=(3,), prepare=_pool_of, configure=_gradmix_base,
+    adopt=_adopt, meta=lambda plan, jobs: _pool_meta(plan) | dict(R=plan.found["R"]),
+    extra=lambda plan, rows: unfinished_runs(rows, ["opt_beta", "opt_gamma"]), paper="PAPER_TABLE2"))
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #a2bc3c99
 def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
@@ -208,26 +212,27 @@ def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #581bccbd
-@REPRODUCERS.register("fig4")
-def reproduce_fig4(base: RunConfig, out="runs/fig4", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                   executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> tuple[pd.DataFrame, str]:
-    "Fig. 4: GradMix w/ hard label for ensembles of R = 1..5 pool models, every k, with the pseudo-label reports."
-    ks, seeds, out = tuple(ks or PAPER_KS), tuple(seeds or base.get_budget().seeds), Path(out)
-    pool = base.options.get("pool", STAGE2_DEFAULTS["pool"])
-    Rs = [R for R in FIG4_RS if R <= len(pool_settings(pool))]
-    base = base.replace(options={k: v for k, v in base.options.items() if k != "R"})
-    base.replace(k=min(ks), seed=seeds[0]).build_task()
-    jo, t0 = _stage2_job_options(base), time.time()
-    jobs = [job("gradmix_hard", k, s, R=R, **jo) for s in seeds for k in sorted(ks) for R in Rs]
-    rows, adopted = _grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise)
-    summary = fig4_summary(rows); table = fig4_markdown(summary)
-    summary.to_csv(out / "summary.csv", index=False); (out / "table.md").write_text(table + "\n")
-    pseudo_label_reports(jobs, base, out)
-    meta = dict(budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds), Rs=Rs, pool=pool, pool_settings=pool_settings(pool),
-                task=base.task, options=base.options, workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                adopted=adopted, **unfinished_runs(rows, ["opt_R"]))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+def _fig4_prepare(plan) -> dict:
+    "The pool, and the ensemble sizes R it can make (at most its size)."
+    found = _pool_of(plan)
+    return found | dict(Rs=[R for R in FIG4_RS if R <= len(pool_settings(found["pool"]))])
+
+def _fig4_jobs(plan) -> list:
+    jo = {k: v for k, v in _stage2_job_options(plan.base).items() if k != "R"}
+    return [job("gradmix_hard", k, s, R=R, **jo) for s in plan.seeds for k in sorted(plan.ks) for R in plan.found["Rs"]]
+
+def _fig4_tables(rows, plan) -> dict:
+    "Fig. 4's numbers (summary.csv, table.md), with the pseudo-label reports written beside them."
+    summary = fig4_summary(rows)
+    pseudo_label_reports(_fig4_jobs(plan), plan.base, plan.out)
+    return {"summary.csv": summary, "table.md": fig4_markdown(summary)}
+
+reproduce_fig4 = REPRODUCERS.register("fig4", TableSpec(
+    "fig4", "Fig. 4: GradMix w/ hard label for ensembles of R = 1..5 pool models, every k, with the pseudo-label "
+    "reports.", jobs=_fig4_jobs, tabulate=_fig4_tables, prepare=_fig4_prepare, adopt=_adopt,
+    configure=lambda plan, jobs: plan.base.replace(options={k: v for k, v in plan.base.options.items() if k != "R"}),
+    meta=lambda plan, jobs: _pool_meta(plan) | dict(Rs=plan.found["Rs"]),
+    extra=lambda plan, rows: unfinished_runs(rows, ["opt_R"]), paper="PAPER_FIG4"))
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #bcb6df8c
 def plot_fig4(summary: pd.DataFrame, paper=PAPER_FIG4, ax=None):
