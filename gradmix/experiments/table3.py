@@ -4,21 +4,20 @@
 
 # %% ../../nbs/experiments/05_table3.ipynb #4153d490
 from __future__ import annotations
-import dataclasses, json, time
-from pathlib import Path
+import dataclasses
 import numpy as np
 import pandas as pd
 from ..core import GradmixError, read_results_json
 from ..models.nets import MODELS
 from ..train.budgets import BUDGETS
-from ..train.trainer import METHODS, RunConfig, describe_machine
-from .grid import METHOD_LABELS, job, plan_jobs, run_grid, summarize, unfinished_runs
-from .tables import REPRODUCERS
+from ..train.trainer import METHODS, RunConfig
+from .grid import METHOD_LABELS, job, plan_jobs, summarize
+from .tables import REPRODUCERS, TableSpec
 from .paper import PAPER_TABLE3, TABLE3_KS
 
 # %% auto #0
-__all__ = ['TABLE3_METHODS', 'TABLE3_DATA', 'TABLE3_LABELS', 'table3_rows', 'summarize_table3', 'markdown_table3',
-           'action_budget', 'check_weights', 'reproduce_table3']
+__all__ = ['TABLE3_METHODS', 'TABLE3_DATA', 'TABLE3_LABELS', 'reproduce_table3', 'table3_rows', 'summarize_table3',
+           'markdown_table3', 'action_budget', 'check_weights']
 
 # %% ../../nbs/experiments/05_table3.ipynb #c46336ee
 TABLE3_METHODS = tuple(PAPER_TABLE3)
@@ -90,25 +89,30 @@ def check_weights(base: RunConfig) -> None:
                            "trains from random weights.)") from None
 
 # %% ../../nbs/experiments/05_table3.ipynb #a2aebc53
-@REPRODUCERS.register("table3")
-def reproduce_table3(base: RunConfig, out="runs/table3", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                     executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False, methods=None) -> tuple[pd.DataFrame, str]:
-    "Table 3 (action recognition): every registered Table 3 method (or `methods`), per-frame and per-video accuracy; writes the table files."
+def _table3_base(base: RunConfig) -> RunConfig:
+    "The action task (the digit default becomes it), a ResNet-18 for other tasks, and the budget's action version."
     if base.task == "digits": base = base.replace(task="actions")
     if base.model is None and base.task != "actions": base = base.replace(model="resnet18")
-    base = action_budget(base)
-    methods = [m for m in TABLE3_METHODS if m in METHODS] if methods is None else list(methods)
-    ks, seeds, out = tuple(ks or TABLE3_KS), tuple(seeds or base.get_budget().seeds), Path(out)
-    base.replace(k=max(ks), seed=seeds[0]).build_task()         # fail fast on missing data or a k too large, before any run
-    check_weights(base)
-    t0 = time.time()
-    rows = table3_rows(run_grid(plan_jobs(methods, ks, seeds), base, out, workers, progress, executor, executor_opts, vectorise), out)
-    rows.to_csv(out / "runs.csv", index=False)
-    summary = summarize_table3(rows); summary.to_csv(out / "summary.csv", index=False)
-    table = markdown_table3(summary, methods, ks); (out / "table.md").write_text(table + "\n")
-    meta = dict(table="table3", budget=dataclasses.asdict(base.get_budget()), ks=list(ks), seeds=list(seeds), methods=methods,
-                task=base.task, model=base.model, data_root=str(base.data_root), options=base.options, workers=workers,
-                wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device), torch_threads=base.threads,
-                **unfinished_runs(rows))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+    return action_budget(base)
+
+def _table3_methods(plan) -> dict:
+    "Every registered Table 3 method, or the call's `methods`."
+    m = plan.params["methods"]
+    return dict(methods=[x for x in TABLE3_METHODS if x in METHODS] if m is None else list(m))
+
+def _table3_weights(plan, jobs) -> RunConfig:
+    "Fail before any run when the ImageNet weights the budget asks for cannot be had; the base unchanged."
+    check_weights(plan.base); return plan.base
+
+def _table3_tables(rows, plan) -> dict:
+    "Per-frame and per-video accuracy of every run (runs.csv), their summary and the Markdown table."
+    rows = table3_rows(rows, plan.out); summary = summarize_table3(rows)
+    return {"runs.csv": rows, "summary.csv": summary, "table.md": markdown_table3(summary, plan.found["methods"], plan.ks)}
+
+reproduce_table3 = REPRODUCERS.register("table3", TableSpec(
+    "table3", "Table 3 (action recognition): every registered Table 3 method (or `methods`), per-frame and per-video "
+    "accuracy; writes the table files.", jobs=lambda plan: plan_jobs(plan.found["methods"], plan.ks, plan.seeds),
+    tabulate=_table3_tables, ks=TABLE3_KS, params=dict(methods=None), resolve=_table3_base, prepare=_table3_methods,
+    configure=_table3_weights, paper="PAPER_TABLE3",
+    meta=lambda plan, jobs: dict(table="table3", methods=plan.found["methods"], model=plan.base.model,
+                                 data_root=str(plan.base.data_root), options=plan.base.options)))

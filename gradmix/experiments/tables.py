@@ -58,6 +58,7 @@ class TableSpec:
     ks: tuple = PAPER_KS                  # default k values
     seeds: tuple | None = None            # default seeds (None: the budget's)
     params: dict = field(default_factory=dict)   # the spec's own keywords with their defaults
+    resolve: Callable | None = None       # RunConfig -> RunConfig: what the call's base becomes first (Table 3: the action task)
     prepare: Callable | None = None       # Plan -> dict: read (and check) what must exist first, before anything runs
     configure: Callable | None = None     # (Plan, jobs) -> the base config the runs use
     adopt: Callable | None = None         # (jobs, Plan) -> None: link identical finished runs from other folders
@@ -102,13 +103,14 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
     "Run table `spec` into `out` (default runs/<name>) and write its files; `(table, markdown)`."
     unknown = set(params) - set(spec.params)
     if unknown: raise ConfigError(f"{spec.name} takes no option(s) {sorted(unknown)}; its own: {sorted(spec.params)}")
+    base = spec.resolve(base) if spec.resolve else base
     ks, budget = tuple(ks or spec.ks), base.get_budget()
     plan = Plan(base, Path(out or f"runs/{spec.name}"), ks, tuple(seeds or spec.seeds or budget.seeds),
                 {**spec.params, **params}, dict(workers=workers, progress=progress, executor=executor,
                                                 executor_opts=executor_opts, vectorise=vectorise))
     plan.found = spec.prepare(plan) if spec.prepare else {}
     jobs = spec.jobs(plan)
-    base.replace(k=min(plan.ks), seed=plan.seeds[0]).build_task()      # fail fast on missing data, before any worker
+    base.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()      # fail fast on missing data or a k too large
     plan.base = spec.configure(plan, jobs) if spec.configure else base
     t0 = time.time(); plan.out.mkdir(parents=True, exist_ok=True)
     if spec.adopt: spec.adopt(jobs, plan)
