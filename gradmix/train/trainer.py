@@ -122,6 +122,7 @@ def get_method(name: str, **opts) -> "Method":
 
 _NEEDS = {"sources": "labelled source domains", "V": "labelled target images (V)", "U": "unlabelled target images (U)"}
 
+# %% ../../nbs/train/02_trainer.ipynb #35095141
 class Method:
     "One training recipe: `step` and, where needed, the other plug-in points (see the table above)."
     name = "method"
