@@ -107,12 +107,9 @@ def _draw(pool: torch.Tensor, n: int, gen: torch.Generator) -> tuple:
     perm = pool[torch.randperm(len(pool), generator=gen)]
     return perm[:n].sort().values, perm[n:].sort().values
 
-# %% ../../nbs/data/02_tasks.ipynb #b6c7e7e0
-def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 1000, n_test: int | None = None,
-               download: bool = False) -> Task:
-    """MS-DTT task. `sources`: list of (dataset, labels); `target`: (dataset, labels). V = `k` per class (drawn with `seed`),
-    hval = `n_hval` images (fixed across seeds), U = the rest of the target's train pool, test = the target's test split on
-    its labels (or `n_test` images carved, fixed, from the pool when the dataset has none; default 1000)."""
+# %% ../../nbs/data/02_tasks.ipynb #cca9e951
+def _checked_spec(sources, target, k, n_hval) -> tuple[list, str, tuple]:
+    "The sources [(dataset, labels)], the target dataset and labels, checked: clear errors for a task that cannot be built."
     if not isinstance(k, int) or k < 1: raise TaskError(f"k (labelled target images per class) must be an integer >= 1, got {k!r}")
     if n_hval < 0: raise TaskError(f"n_hval must be >= 0, got {n_hval}")
     if not sources: raise TaskError("at least one source domain is needed")
@@ -132,43 +129,41 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
     if not any(sl == tl for _, sl in srcs):
         raise TaskError(f"no source has the target's label space {list(tl)} (sources: {[list(sl) for _, sl in srcs]}); "
                         "GradMix needs at least one source sharing the target's head")
-    head = lambda ls: "-".join(map(str, ls))
-    heads: dict = {}
-    for _, sl in srcs + [(tname, tl)]: heads.setdefault(head(sl), len(sl))
+    return srcs, tname, tl
 
-    # sources: the whole train split restricted to their labels
+def _head(labels) -> str: return "-".join(map(str, labels))
+
+def _source_domains(srcs, root, download) -> tuple[list, list]:
+    "Each source: the whole train split restricted to its labels, as a Domain; and the raw datasets' names."
     domains, raw_names = [], []
     for i, (sname, sl) in enumerate(srcs):
         ds = load_dataset(sname, root, True, download)
         idx = _pick(ds, sl, f"source {i+1} ({sname})")
         if len(idx) == 0: raise TaskError(f"source {i+1} ({sname} {list(sl)}) is empty")
         dname = f"{sname}[{_span(sl)}]"; raw_names.append(ds.name)
-        domains.append(Domain(dname, _remap(ds, idx, sl, f"{ds.name} {_span(sl)}"), head(sl), sl))
+        domains.append(Domain(dname, _remap(ds, idx, sl, f"{ds.name} {_span(sl)}"), _head(sl), sl))
+    return domains, raw_names
 
-    # target: test split (real or carved), then hval (fixed), then V (seeded), then U
-    tinfo = dataset_info(tname)
-    tr = load_dataset(tname, root, True, download)
-    pool = _pick(tr, tl, f"target ({tname})")
-    if tinfo.has_test_split:
+# %% ../../nbs/data/02_tasks.ipynb #6e3cf92e
+def _target_test(tname, tl, tr, pool, n_test, root, download) -> tuple:
+    "The target's test images: its test split on its labels (or a fixed subset), else carved, fixed, from the pool."
+    if dataset_info(tname).has_test_split:
         te = load_dataset(tname, root, False, download)
         te_idx = _pick(te, tl, f"target test split ({tname})")
         if n_test is not None:
             if not 0 < n_test <= len(te_idx):
                 raise TaskError(f"n_test={n_test} but the {tname} test split has {len(te_idx)} images of labels {list(tl)}")
             te_idx = _draw(te_idx, n_test, torch_generator(TEST_SEED))[0]
-        test_from = "test split" + ("" if n_test is None else f" (fixed subset of {n_test})")
-    else:
-        te = tr
-        n_test = 1000 if n_test is None else n_test
-        if not 0 < n_test < len(pool):
-            raise TaskError(f"{tname} has no test split, so n_test images are carved from its {len(pool)} images of "
-                            f"labels {list(tl)}; n_test={n_test} is not in 1..{len(pool) - 1}")
-        te_idx, pool = _draw(pool, n_test, torch_generator(TEST_SEED))
-        test_from = f"carved from the train pool (fixed, {n_test})"
-    if n_hval + k * len(tl) > len(pool):
-        raise TaskError(f"target pool ({tname} {list(tl)}, {len(pool)} images after the test split) is smaller than "
-                        f"n_hval + k*classes = {n_hval} + {k}*{len(tl)}; reduce n_hval or k")
-    hv_idx, rest = _draw(pool, n_hval, torch_generator(HVAL_SEED))
+        return te, te_idx, pool, "test split" + ("" if n_test is None else f" (fixed subset of {n_test})")
+    n_test = 1000 if n_test is None else n_test
+    if not 0 < n_test < len(pool):
+        raise TaskError(f"{tname} has no test split, so n_test images are carved from its {len(pool)} images of "
+                        f"labels {list(tl)}; n_test={n_test} is not in 1..{len(pool) - 1}")
+    te_idx, pool = _draw(pool, n_test, torch_generator(TEST_SEED))
+    return tr, te_idx, pool, f"carved from the train pool (fixed, {n_test})"
+
+def _draw_v(rest, tr, tl, k: int, seed: int, tname: str) -> torch.Tensor:
+    "V: `k` images per target class drawn with `seed` from what hyper-validation and test left."
     g = torch_generator(seed); v_parts = []
     for c in tl:
         cidx = rest[tr.y[rest] == c]
@@ -176,10 +171,30 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
             raise TaskError(f"k={k} labelled images per class asked for, but target class {c} has only {len(cidx)} "
                             f"images left in {tname} after the hyper-validation/test images are set aside; reduce k or n_hval")
         v_parts.append(cidx[torch.randperm(len(cidx), generator=g)[:k]])
-    v_idx = torch.cat(v_parts)
+    return torch.cat(v_parts)
+
+# %% ../../nbs/data/02_tasks.ipynb #b6c7e7e0
+def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 1000, n_test: int | None = None,
+               download: bool = False) -> Task:
+    """MS-DTT task. `sources`: list of (dataset, labels); `target`: (dataset, labels). V = `k` per class (drawn with `seed`),
+    hval = `n_hval` images (fixed across seeds), U = the rest of the target's train pool, test = the target's test split on
+    its labels (or `n_test` images carved, fixed, from the pool when the dataset has none; default 1000)."""
+    srcs, tname, tl = _checked_spec(sources, target, k, n_hval)
+    heads: dict = {}
+    for _, sl in srcs + [(tname, tl)]: heads.setdefault(_head(sl), len(sl))
+    domains, raw_names = _source_domains(srcs, root, download)
+    # target: test split (real or carved), then hval (fixed), then V (seeded), then U
+    dataset_info(tname)                                  # an unknown target fails before it loads
+    tr = load_dataset(tname, root, True, download)
+    te, te_idx, pool, test_from = _target_test(tname, tl, tr, _pick(tr, tl, f"target ({tname})"), n_test, root, download)
+    if n_hval + k * len(tl) > len(pool):
+        raise TaskError(f"target pool ({tname} {list(tl)}, {len(pool)} images after the test split) is smaller than "
+                        f"n_hval + k*classes = {n_hval} + {k}*{len(tl)}; reduce n_hval or k")
+    hv_idx, rest = _draw(pool, n_hval, torch_generator(HVAL_SEED))
+    v_idx = _draw_v(rest, tr, tl, k, seed, tname)
     u_idx = rest[~torch.isin(rest, v_idx)]
     # disjointness, by index into the target's train split (test: a different split unless carved)
-    parts = {"V": v_idx, "hval": hv_idx, "U": u_idx} | ({} if tinfo.has_test_split else {"test": te_idx})
+    parts = {"V": v_idx, "hval": hv_idx, "U": u_idx} | ({} if te is not tr else {"test": te_idx})
     allidx = torch.cat(list(parts.values()))
     assert len(torch.unique(allidx)) == len(allidx), "internal error: target splits overlap"
     assert len(torch.cat([v_idx, hv_idx, u_idx])) == len(pool), "internal error: target splits do not cover the pool"
@@ -190,12 +205,12 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
     sizes = {"V": len(V), "hval": len(hval), "U": len(U), "test": len(test)}
     info = {"sources": [{"dataset": n, "labels": list(l), "name": d.name, "data": r, "head": d.head, "n": len(d.data)}
                         for (n, l), d, r in zip(srcs, domains, raw_names)],
-            "target": {"dataset": tname, "labels": list(tl), "name": tn, "data": tr.name, "head": head(tl),
+            "target": {"dataset": tname, "labels": list(tl), "name": tn, "data": tr.name, "head": _head(tl),
                        "test_data": te.name, "test_from": test_from},
             "heads": dict(heads), "k": k, "seed": seed, "n_hval": n_hval, "sizes": sizes,
             "hval_seed": HVAL_SEED, "V_index": v_idx.tolist(),
             "hval_sha1": hashlib.sha1(np.asarray(hv_idx.numpy(), np.int64).tobytes()).hexdigest()}
-    return Task(domains, heads, head(tl), tl, V, hval, U, test, info,
+    return Task(domains, heads, _head(tl), tl, V, hval, U, test, info,
                 {"V": v_idx, "hval": hv_idx, "U": u_idx, "test": te_idx})
 
 # %% ../../nbs/data/02_tasks.ipynb #dd1d6aec
