@@ -112,12 +112,8 @@ def _common(q: argparse.ArgumentParser) -> None:
                    help="start from pretrained weights where the model has them (ResNet-18: ImageNet); --no-pretrained: random")
 
 # %% ../nbs/90_cli.ipynb #f5b24111
-def build_parser() -> argparse.ArgumentParser:
-    "The `gradmix` command's parser: subcommands demo, train, reproduce, prepare and bench."
-    p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
-    p.add_argument("--version", action="version", version=f"gradmix {gradmix.__version__}")
-    sub = p.add_subparsers(dest="cmd", required=True)
-
+def _add_demo(sub) -> None:
+    "Add the `demo` subcommand."
     d = sub.add_parser("demo", help="offline demo on embedded data: trains every method, prints a table")
     d.add_argument("--out", default="runs/demo", help="results folder (default: %(default)s)")
     d.add_argument("--k", type=_pos, default=5, help="labelled target images per class (default: %(default)s)")
@@ -125,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--budget", default="demo", choices=list(BUDGETS), help="(default: %(default)s)")
     d.add_argument("--workers", type=_pos, default=2, help="parallel training processes (default: %(default)s)")
 
+def _add_train(sub) -> None:
+    "Add the `train` subcommand."
     t = sub.add_parser("train", help="train one method on one task, k and seed")
     t.add_argument("--method", required=True, choices=list(METHODS), help="the method to train")
     t.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
@@ -137,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one run over the processes torchrun starts: torchrun --nproc_per_node N -m gradmix.cli train --data-parallel ...")
     _common(t)
 
+def _add_reproduce(sub) -> None:
+    "Add the `reproduce` subcommand."
     r = sub.add_parser("reproduce", help="rerun a table of the paper")
     r.add_argument("table", choices=list(REPRODUCERS), help="which table or figure")
     r.add_argument("--out", default=None, help="default runs/<table>-<budget>")
@@ -158,10 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. --variant 'lr 0.03'; default: all of the table's)")
     _common(r)
 
+# %% ../nbs/90_cli.ipynb #74f03050
+def _add_prepare(sub) -> None:
+    "Add the `prepare` subcommand."
     pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
     pr.add_argument("dataset", choices=list(PREPARERS), help="what to prepare; `gradmix prepare NAME --help` for its options")
     pr.add_argument("args", nargs=argparse.REMAINDER, help="the preparer's own arguments")
 
+def _add_bench(sub) -> None:
+    "Add the `bench` subcommand."
     b = sub.add_parser("bench", help="time GradMix steps against Source-only and every weighting rule (prints JSON)")
     b.add_argument("--width", type=_pos, default=64, help="digit network width (default: %(default)s, the paper's)")
     b.add_argument("--batch", type=_pos, default=64, help="images per source and step (default: %(default)s)")
@@ -172,12 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--models", type=_ints, default=None,
                    help="instead: throughput of M vectorised runs against one run for each M, e.g. --models 3,6,12 (use --width 16 for the cpu budget)")
 
+def _add_site(sub) -> None:
+    "Add the `site` subcommand."
     s = sub.add_parser("site", help="rerun the result pages at a budget and render the docs site from the fresh runs")
     s.add_argument("--budget", required=True, choices=list(BUDGETS), help="the budget of the reruns, e.g. smoke")
     s.add_argument("--page", action="append", default=None, metavar="PATH",
                    help="a result page under nbs/ (repeatable, e.g. results/ablation.ipynb; default: every page under results/)")
     s.add_argument("--data-root", default=None, help="the digit data; without it the embedded demo tasks stand in")
     s.add_argument("--out", default=None, help="the rendered site (default: _site-<budget> in the project)")
+
+def build_parser() -> argparse.ArgumentParser:
+    "The `gradmix` command's parser: subcommands demo, train, reproduce, prepare, bench and site."
+    p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
+    p.add_argument("--version", action="version", version=f"gradmix {gradmix.__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for add in (_add_demo, _add_train, _add_reproduce, _add_prepare, _add_bench, _add_site): add(sub)
     return p
 
 # %% ../nbs/90_cli.ipynb #e4ddbed5
