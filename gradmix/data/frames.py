@@ -216,6 +216,7 @@ class FrameSet:
         "A reproducible training stream (see `FrameStream`)."
         return FrameStream(self, batch_size, seed, device, labels)
 
+# %% ../../nbs/data/05_frames.ipynb #50b85f98
 class _Chunks(torch.utils.data.Dataset):
     "Consecutive chunks of a FrameSet, for evaluation."
     def __init__(self, data: FrameSet, bs: int): self.data, self.bs = data, bs
@@ -224,8 +225,6 @@ class _Chunks(torch.utils.data.Dataset):
         idx = torch.arange(j * self.bs, min((j + 1) * self.bs, len(self.data)))
         return self.data.images(idx), self.data.y[idx]
 
-
-# %% ../../nbs/data/05_frames.ipynb #50b85f98
 @patch_to(FrameSet)
 def subset(self, idx, name: str | None = None) -> FrameSet:
     "The images at `idx` (their groups kept)."
