@@ -76,6 +76,7 @@ class ShardedEngine(EagerEngine):
     gradients whole."""
     @classmethod
     def of(cls, tr, method) -> "ShardedEngine":
+        "The engine of rank trainer `tr` running `method` (batch norms averaged on CPU where it asks)."
         eng = super().of(tr, method)
         eng.device, eng.average = tr.device, getattr(tr, "average_buffers", False)
         return eng
@@ -135,6 +136,7 @@ def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tupl
 
 @patch_to(ShardedEngine)
 def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
+    "The eager GradMix update on the whole gradients (every process takes the same); its log."
     log = EagerEngine.mix(self, src, val, heads, val_heads); self._updated()
     return log
 

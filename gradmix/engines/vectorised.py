@@ -158,10 +158,11 @@ class StackedNet:
         p = {k: self.params[n] for n, k in self.head_keys[h].items()}
         return vmap(lambda p, f: functional_call(self.heads[h], p, (f,)))(p, feats)
 
-    def head_names(self, h: str) -> list[str]: return list(self.head_keys[h])
+    def head_names(self, h: str) -> list[str]:
+        "The stacked parameters' names of head `h`."
+        return list(self.head_keys[h])
 
 _ce = vmap(F.cross_entropy)
-
 
 # %% ../../nbs/engines/01_vectorised.ipynb #8bed4497
 @patch_to(StackedNet)

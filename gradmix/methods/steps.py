@@ -75,7 +75,9 @@ class EagerEngine:
         batches = lambda step, which: trainer_batches(tr, step, which)
         return cls(tr.model, tr.optimizer, getattr(method, "gm", None), batches)
 
-    def batches(self, step: int, which: tuple) -> list: return self._batches(step, which)
+    def batches(self, step: int, which: tuple) -> list:
+        "This step's batches [(x, y, head)] of `which` ('sources', 'V')."
+        return self._batches(step, which)
 
     def part_losses(self, parts: list) -> list[Tensor]:
         "Each part's mean cross-entropy on its head, all parts through the trunk in one pass."
