@@ -33,6 +33,7 @@ class Plan:
     params: dict                                  # the spec's own keywords (e.g. variants, the tuning folder)
     grid: dict = field(default_factory=dict)      # how runs execute: workers, progress, executor, executor_opts, vectorise
     found: dict = field(default_factory=dict)     # what `prepare` read from the folders it needs
+    jobs: list = field(default_factory=list)      # the runs of this call (what `spec.jobs` planned)
 
     @property
     def budget(self): return self.base.get_budget()
@@ -109,7 +110,7 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
                 {**spec.params, **params}, dict(workers=workers, progress=progress, executor=executor,
                                                 executor_opts=executor_opts, vectorise=vectorise))
     plan.found = spec.prepare(plan) if spec.prepare else {}
-    jobs = spec.jobs(plan)
+    jobs = plan.jobs = spec.jobs(plan)
     base.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()      # fail fast on missing data or a k too large
     plan.base = spec.configure(plan, jobs) if spec.configure else base
     t0 = time.time(); plan.out.mkdir(parents=True, exist_ok=True)

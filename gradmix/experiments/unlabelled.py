@@ -104,7 +104,7 @@ def _pool_meta(plan) -> dict:
 def _lower_tables(rows, plan) -> dict:
     "Table 1's lower rows (summary.csv, table.md), with the pseudo-label reports written beside them."
     summary = summarize(rows)
-    pseudo_label_reports(_lower_jobs(plan), plan.base, plan.out)
+    pseudo_label_reports(plan.jobs, plan.base, plan.out)
     return {"summary.csv": summary, "table.md": markdown_table(summary, LOWER_ROWS)}
 
 def _lower_jobs(plan) -> list:
@@ -224,7 +224,7 @@ def _fig4_jobs(plan) -> list:
 def _fig4_tables(rows, plan) -> dict:
     "Fig. 4's numbers (summary.csv, table.md), with the pseudo-label reports written beside them."
     summary = fig4_summary(rows)
-    pseudo_label_reports(_fig4_jobs(plan), plan.base, plan.out)
+    pseudo_label_reports(plan.jobs, plan.base, plan.out)
     return {"summary.csv": summary, "table.md": fig4_markdown(summary)}
 
 reproduce_fig4 = REPRODUCERS.register("fig4", TableSpec(
