@@ -10,13 +10,14 @@ import pandas as pd
 from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
 from .grid import METHOD_LABELS, Job, unique_jobs, job, run_grid, unfinished_runs
-from .tables import REPRODUCERS, TableSpec
+from .tables import REPRODUCERS, Batch, TableSpec
 
 # %% auto #0
-__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'TABLE1_ROWS', 'MDDA_STUDY', 'reproduce_table1', 'lr_budget', 'tuning_jobs',
-           'lr_order', 'tuning_summary', 'choose_backbone', 'tuning_choices', 'tuning_markdown', 'tuning_stage',
-           'reproduce_table1_tuning', 'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label',
-           'table1_jobs', 'paired_vs', 'tuning_choices_of', 'table1_files', 'run_mdda_study', 'adopt_tuning_runs']
+__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABLE1_ROWS', 'MDDA_STUDY', 'reproduce_table1',
+           'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone', 'tuning_choices',
+           'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files', 'tuning_rows',
+           'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs', 'paired_vs',
+           'tuning_choices_of', 'table1_files', 'run_mdda_study', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 LRS = (0.005, 0.01, 0.03)   # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -95,41 +96,47 @@ def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | No
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/09_protocol.ipynb #04c953df
-def tuning_stage(methods, ks, seeds, lr: float, backbones, base: RunConfig, out: Path, run) -> list[pd.DataFrame]:
-    """One stage of the grid: every method at `lr` on each of `backbones`; the rows, labelled with
-    backbone and lr."""
-    return [run(tuning_jobs(methods, ks, seeds, lr), base.replace(model=b), out / b).assign(backbone=b, lr=lr)
-            for b in backbones]
+def tuning_batches(plan, lr: float, backbones) -> list[Batch]:
+    "Every method at `lr` on each of `backbones`, into `<backbone>/`; the rows labelled with backbone and lr."
+    jobs = tuning_jobs(plan.params["methods"], plan.ks, plan.seeds, lr)
+    return [Batch(jobs, plan.base.replace(model=b), b, dict(backbone=b, lr=lr)) for b in backbones]
 
-@REPRODUCERS.register("table1-tuning")
-def reproduce_table1_tuning(base: RunConfig, out="runs/table1-tuning", ks=None, seeds=None, workers: int = 1,
-                            progress: bool = True, executor: str = "local", executor_opts: dict | None = None,
-                            vectorise: bool | int = False, lrs=LRS, backbones=BACKBONES,
-                            methods=TUNED_METHODS) -> tuple[pd.DataFrame, str]:
-    "Table 1's tuning grid, k = 2, 5, seeds 0-2: the backbone at the budget's lr across methods, then every lr of `lrs` on it."
-    ks, seeds, out, backbone_lr = tuple(ks or (2, 5)), tuple(seeds or (0, 1, 2)), Path(out), base.get_budget().lr
-    if base.model is not None: raise ConfigError("table1-tuning runs every backbone itself; leave out --model")
-    if backbone_lr not in lrs: raise ConfigError(f"the budget's lr {backbone_lr:g} is not in the grid {list(lrs)}; the backbone stage runs at it")
-    base.replace(k=min(ks), seed=seeds[0]).build_task()            # fail fast on missing data
-    t0 = time.time()
-    run = lambda jobs, cfg, folder: run_grid(jobs, cfg, folder, workers, progress, executor, executor_opts, vectorise)
-    parts = tuning_stage(methods, ks, seeds, backbone_lr, backbones, base, out, run)
-    chosen = choose_backbone(tuning_summary(pd.concat(parts, ignore_index=True)), backbone_lr, methods)
-    if chosen:                                                   # else the lr stage waits for the next call
-        for lr in [lr for lr in lr_order(lrs, backbone_lr) if lr != backbone_lr]:
-            parts += tuning_stage(methods, ks, seeds, lr, [chosen], base, out, run)
-    rows = pd.concat(parts, ignore_index=True); rows.to_csv(out / "runs.csv", index=False)
-    for b, g in rows.groupby("backbone"): g.to_csv(out / b / "runs.csv", index=False)   # every stage's, not the last one's
-    summary = tuning_summary(rows); summary.to_csv(out / "summary.csv", index=False)
-    picks, chosen = tuning_choices(rows, backbone_lr, summary); picks.to_csv(out / "choices.csv", index=False)
-    table = tuning_markdown(summary, picks, chosen); (out / "tuning.md").write_text(table + "\n")
-    meta = dict(table="table1-tuning", task=base.task, budget=base.get_budget().__dict__, ks=list(ks), seeds=list(seeds),
-                lrs=list(lrs), backbone_lr=backbone_lr, backbones=list(backbones), methods=list(methods),
-                options=base.options, chosen_backbone=chosen, workers=workers, wall_s=round(time.time() - t0, 1),
-                machine=describe_machine(base.device), torch_threads=base.threads or 1, **unfinished_runs(rows))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-    return summary, table
+def rate_stage(rows: pd.DataFrame, plan) -> list[Batch]:
+    """The second stage: every other rate of the grid on the backbone the first stage chose; none
+    while that stage has unfinished runs (the next call runs it)."""
+    lr, p = plan.budget.lr, plan.params
+    chosen = choose_backbone(tuning_summary(rows), lr, p["methods"])
+    return [b for x in lr_order(p["lrs"], lr) if chosen and x != lr for b in tuning_batches(plan, x, [chosen])]
 
+# %% ../../nbs/experiments/09_protocol.ipynb #8ff1d1a9
+def check_tuning_call(plan) -> dict:
+    "Refuse a fixed backbone, or a budget lr outside the grid (the backbone stage runs at it)."
+    lr, lrs = plan.budget.lr, plan.params["lrs"]
+    if plan.base.model is not None: raise ConfigError("table1-tuning runs every backbone itself; leave out --model")
+    if lr not in lrs:
+        raise ConfigError(f"the budget's lr {lr:g} is not in the grid {list(lrs)}; the backbone stage runs at it")
+    return {}
+
+def tuning_files(rows: pd.DataFrame, plan) -> dict:
+    "Every run, the summary per backbone, method and lr, the choices, and the Markdown report."
+    summary = tuning_summary(rows)
+    picks, chosen = tuning_choices(rows, plan.budget.lr, summary)
+    return {"runs.csv": rows, "summary.csv": summary, "choices.csv": picks,
+            "tuning.md": tuning_markdown(summary, picks, chosen)}
+
+# %% ../../nbs/experiments/09_protocol.ipynb #8e61b4ea
+reproduce_table1_tuning = REPRODUCERS.register("table1-tuning", TableSpec(
+    "table1-tuning",
+    "Table 1's tuning grid, k = 2, 5, seeds 0-2: the backbone at the budget's lr across methods, then every lr of "
+    "`lrs` on it.",
+    jobs=lambda plan: tuning_batches(plan, plan.budget.lr, plan.params["backbones"]), stages=(rate_stage,),
+    tabulate=tuning_files, returns=("summary.csv", "tuning.md"), ks=(2, 5), seeds=(0, 1, 2),
+    params=dict(lrs=LRS, backbones=BACKBONES, methods=TUNED_METHODS), prepare=check_tuning_call,
+    meta=lambda plan, jobs: dict(lrs=list(plan.params["lrs"]), backbone_lr=plan.budget.lr, options=plan.base.options,
+                                 backbones=list(plan.params["backbones"]), methods=list(plan.params["methods"])),
+    extra=lambda plan, rows: dict(chosen_backbone=tuning_choices(rows, plan.budget.lr)[1])))
+
+# %% ../../nbs/experiments/09_protocol.ipynb #4e644762
 def tuning_rows(tuning: Path) -> pd.DataFrame:
     """Every run under a tuning folder, from its results.json (whichever stage made it): backbone,
     method, lr, k, seed, status, accuracies."""

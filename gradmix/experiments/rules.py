@@ -4,21 +4,20 @@
 
 # %% ../../nbs/experiments/10_rules.ipynb #c12f8b5c
 from __future__ import annotations
-import json, time
+import json
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from ..core import ConfigError
-from ..train.trainer import RunConfig, describe_machine
 from ..weighting.base import RULES
-from .grid import Job, unique_jobs, job, run_grid, unfinished_runs
-from .tables import REPRODUCERS
+from .grid import Job, unique_jobs, job
+from .tables import REPRODUCERS, Batch, TableSpec
 
 # %% auto #0
-__all__ = ['RULE_TASKS', 'HARMFUL', 'BENCH_RULES', 'RULE_LRS', 'FINE_LRS', 'OWN_PARAMS', 'REFERENCE_RULE', 'rule_trials',
-           'rule_label', 'rule_job', 'bench_plan', 'tuning_jobs', 'rule_rows', 'choose_trials', 'source_share',
-           'finished_rows', 'rule_table', 'cell_ranks', 'average_ranks', 'with_source_share', 'run_rule_jobs',
-           'reproduce_rules']
+__all__ = ['RULE_TASKS', 'HARMFUL', 'BENCH_RULES', 'RULE_LRS', 'FINE_LRS', 'OWN_PARAMS', 'REFERENCE_RULE', 'reproduce_rules',
+           'rule_trials', 'rule_label', 'rule_job', 'bench_plan', 'tuning_jobs', 'rule_rows', 'choose_trials',
+           'source_share', 'finished_rows', 'rule_table', 'cell_ranks', 'average_ranks', 'with_source_share',
+           'label_rule_rows', 'rule_batch', 'tuning_batches', 'chosen_trial_batches', 'rule_files', 'rules_meta']
 
 # %% ../../nbs/experiments/10_rules.ipynb #cb1f0511
 RULE_TASKS = ("digits", "printed", "digits-harmful")
@@ -145,42 +144,50 @@ def with_source_share(rows: pd.DataFrame, jobs: dict, out: Path, source: int | N
     s = pd.DataFrame([share(r) for _, r in rows.iterrows()], index=rows.index)
     return rows.assign(harmful_weight=s.weight, harmful_share=s.share)
 
-def run_rule_jobs(jobs: list[Job], plan, task: str, base: RunConfig, out: Path, grid) -> pd.DataFrame:
-    """Run `jobs` on `task` and return their rows labelled (rule_rows), with the harmful source's
-    weights."""
-    rows = grid(jobs, base.replace(task=task), out).reset_index(drop=True)
-    rows = with_source_share(rows, dict(enumerate(jobs)), out, HARMFUL.get(task))
-    return rule_rows(rows, plan).assign(task=task)
+def label_rule_rows(rows: pd.DataFrame, batch: Batch, plan) -> pd.DataFrame:
+    "A batch's rows labelled with their trial (`rule_rows`) and the harmful source's weight and share."
+    rows = rows.reset_index(drop=True)
+    rows = with_source_share(rows, dict(enumerate(batch.jobs)), plan.out / batch.folder, HARMFUL.get(batch.labels["task"]))
+    return rule_rows(rows, plan.found["trials"])
+
+def rule_batch(jobs: list[Job], plan, task: str, stage: str) -> Batch:
+    "`jobs` on `task`, into `<task>/`, their rows labelled with task, stage and trial."
+    return Batch(jobs, plan.base.replace(task=task), task, dict(task=task, stage=stage), label_rows=label_rule_rows)
 
 # %% ../../nbs/experiments/10_rules.ipynb #60ca16ab
-@REPRODUCERS.register("rules")
-def reproduce_rules(base: RunConfig, out="runs/rules", ks=None, seeds=None, workers: int = 1, progress: bool = True,
-                    executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
-                    tasks=RULE_TASKS, rules=BENCH_RULES, tuning_seeds=(0,), lrs=RULE_LRS, fine_lrs=FINE_LRS
-                    ) -> tuple[pd.DataFrame, str]:
-    "The rules benchmark: per task, each rule with and without the adaptive lr, tuned (6 trials) then run for `seeds`."
-    ks, seeds, out, t0 = tuple(ks or (2, 5)), tuple(seeds or range(5)), Path(out), time.time()
-    plan = bench_plan(rules, lrs, fine_lrs)
-    for t in tasks: base.replace(task=t, k=min(ks), seed=seeds[0]).build_task()     # fail fast on missing data
-    grid = lambda jobs, cfg, folder: run_grid(jobs, cfg, folder, workers, progress, executor, executor_opts, vectorise)
-    tuned, runs = [], []
-    for t in tasks:
-        tuned.append(run_rule_jobs(tuning_jobs(plan, ks, tuning_seeds), plan, t, base, out / t, grid))
-        picks = choose_trials(tuned[-1])
-        jobs = unique_jobs(rule_job(p.rule, p.adaptive, json.loads(p.options), p.lr, k, s)
-                       for s in seeds for k in ks for p in picks.itertuples())
-        runs.append(run_rule_jobs(jobs, plan, t, base, out / t, grid))
-    tuned, runs = pd.concat(tuned, ignore_index=True), pd.concat(runs, ignore_index=True)
-    choices = choose_trials(tuned)
-    table, ranks = rule_table(runs), average_ranks(runs)
-    for name, df in (("tuning", tuned), ("choices", choices), ("runs", runs), ("table", table)):
-        df.to_csv(out / f"{name}.csv", index=False)
-    ranks.to_csv(out / "ranks.csv")
-    meta = dict(table="rules", tasks=list(tasks), rules=list(rules), budget=base.get_budget().__dict__, ks=list(ks),
-                seeds=list(seeds), tuning_seeds=list(tuning_seeds), lrs=list(lrs), fine_lrs=list(fine_lrs),
-                own_params={r: [p, list(v)] for r, (p, v) in OWN_PARAMS.items() if r in rules}, options=base.options,
-                workers=workers, wall_s=round(time.time() - t0, 1), machine=describe_machine(base.device),
-                torch_threads=base.threads or 1, **unfinished_runs(pd.concat([tuned, runs], ignore_index=True)))
-    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+def tuning_batches(plan) -> list[Batch]:
+    "The first stage: every trial on every task, at k = 2 and 5 (by default) and the tuning seeds."
+    jobs = tuning_jobs(plan.found["trials"], plan.ks, plan.params["tuning_seeds"])
+    return [rule_batch(jobs, plan, t, "tuning") for t in plan.params["tasks"]]
+
+def chosen_trial_batches(rows: pd.DataFrame, plan) -> list[Batch]:
+    "The second stage: per task, each row's chosen trial at every k and seed (tuning runs reused where the same)."
+    def jobs(picks):
+        return unique_jobs(rule_job(p.rule, p.adaptive, json.loads(p.options), p.lr, k, s)
+                           for s in plan.seeds for k in plan.ks for p in picks.itertuples())
+    tuned = rows[rows.stage == "tuning"]
+    return [rule_batch(jobs(choose_trials(tuned[tuned.task == t])), plan, t, "table") for t in plan.params["tasks"]]
+
+def rule_files(rows: pd.DataFrame, plan) -> dict:
+    "The tuning runs, the choices, the table's runs, the table, and the average ranks (CSV and Markdown)."
     from gradmix.experiments.ablation import frame_markdown      # here: the registries load this module first
-    return table, frame_markdown(ranks.round(2).rename_axis("row").reset_index())
+    tuned, runs = (rows[rows.stage == s].drop(columns="stage") for s in ("tuning", "table"))
+    table, ranks = rule_table(runs), average_ranks(runs).rename_axis("row").reset_index()
+    return {"tuning.csv": tuned, "choices.csv": choose_trials(tuned), "runs.csv": runs, "table.csv": table,
+            "ranks.csv": ranks, "ranks.md": frame_markdown(ranks.round(2))}
+
+# %% ../../nbs/experiments/10_rules.ipynb #e8ef512a
+def rules_meta(plan, jobs) -> dict:
+    "What meta.json records beyond every table's fields: tasks, rules, tuning seeds, rates, own parameters."
+    p = plan.params
+    return dict(tasks=list(p["tasks"]), rules=list(p["rules"]), tuning_seeds=list(p["tuning_seeds"]),
+                lrs=list(p["lrs"]), fine_lrs=list(p["fine_lrs"]), options=plan.base.options,
+                own_params={r: [o, list(v)] for r, (o, v) in OWN_PARAMS.items() if r in p["rules"]})
+
+reproduce_rules = REPRODUCERS.register("rules", TableSpec(
+    "rules", "The rules benchmark: per task, each rule with and without the adaptive lr, tuned (6 trials) then run "
+    "for `seeds`.",
+    jobs=tuning_batches, stages=(chosen_trial_batches,), tabulate=rule_files, returns=("table.csv", "ranks.md"),
+    ks=(2, 5), seeds=tuple(range(5)), meta=rules_meta,
+    params=dict(tasks=RULE_TASKS, rules=BENCH_RULES, tuning_seeds=(0,), lrs=RULE_LRS, fine_lrs=FINE_LRS),
+    prepare=lambda plan: dict(trials=bench_plan(plan.params["rules"], plan.params["lrs"], plan.params["fine_lrs"]))))

@@ -15,11 +15,26 @@ from .grid import (PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, 
                                      unfinished_runs)
 
 # %% auto #0
-__all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines', 'Plan',
-           'TableSpec', 'write_files', 'common_meta', 'run_spec', 'method_grid']
+__all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines', 'Batch',
+           'as_batches', 'Plan', 'TableSpec', 'write_files', 'check_data', 'common_meta', 'run_spec', 'method_grid']
 
 # %% ../../nbs/experiments/02_tables.ipynb #8941147e
 REPRODUCERS = Registry("reproducer", builtins=["gradmix.experiments"])
+
+# %% ../../nbs/experiments/02_tables.ipynb #78a14f4f
+@dataclass
+class Batch:
+    "Runs of a table that share a base config and a folder; their rows get `labels` as columns."
+    jobs: list
+    base: RunConfig | None = None         # None: the table's base (after `configure`)
+    folder: str = ""                      # under the table's folder
+    labels: dict = field(default_factory=dict)
+    label_rows: Callable | None = None    # (rows, Batch, Plan) -> rows: more columns, read from the runs' files
+
+def as_batches(runs) -> list[Batch]:
+    "What a spec plans, as batches: a list of `Batch`, or a plain list of jobs (one batch, the table's folder)."
+    runs = list(runs)
+    return runs if runs and all(isinstance(r, Batch) for r in runs) else [Batch(runs)]
 
 # %% ../../nbs/experiments/02_tables.ipynb #eecce08b
 @dataclass
@@ -33,7 +48,8 @@ class Plan:
     params: dict                                  # the spec's own keywords (e.g. variants, the tuning folder)
     grid: dict = field(default_factory=dict)      # how runs execute: workers, progress, executor, executor_opts, vectorise
     found: dict = field(default_factory=dict)     # what `prepare` read from the folders it needs
-    jobs: list = field(default_factory=list)      # the runs of this call (what `spec.jobs` planned)
+    jobs: list = field(default_factory=list)      # the runs of this call (every stage's, as planned)
+    folder_rows: dict = field(default_factory=dict)   # each batch folder's rows so far (its runs.csv)
 
     @property
     def budget(self): return self.base.get_budget()
@@ -45,6 +61,18 @@ class Plan:
         return run_grid(jobs, base or self.base, out or self.out, g["workers"], g["progress"], g["executor"],
                         g["executor_opts"], g["vectorise"])
 
+    def run_batches(self, batches: list, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Run `batches` in order and return `rows` (the rows so far) with theirs. Each folder's
+        `runs.csv` holds the rows of every stage that ran into it, not only the last one's."""
+        parts = [] if rows is None else [rows]
+        for b in batches:
+            got = self.run(b.jobs, b.base, self.out / b.folder)
+            got = (b.label_rows(got, b, self) if b.label_rows else got).assign(**b.labels)
+            mine = self.folder_rows.setdefault(b.folder, []); mine.append(got)
+            pd.concat(mine, ignore_index=True).to_csv(self.out / b.folder / "runs.csv", index=False)
+            parts.append(got)
+        return pd.concat(parts, ignore_index=True)
+
 # %% ../../nbs/experiments/02_tables.ipynb #55a9948d
 GRID_KEYWORDS = dict(ks=None, seeds=None, workers=1, progress=True, executor="local", executor_opts=None, vectorise=False)
 
@@ -53,7 +81,7 @@ class TableSpec:
     "A table or figure as data; calling it runs it (`run_spec`)."
     name: str
     doc: str
-    jobs: Callable                        # Plan -> the runs (a list of Job)
+    jobs: Callable                        # Plan -> the runs: a list of Job, or of Batch (other folders or bases)
     tabulate: Callable                    # (rows, Plan) -> {file name: DataFrame or Markdown}
     returns: tuple = ("summary.csv", "table.md")   # the two files whose contents a call returns: (table, Markdown)
     ks: tuple = PAPER_KS                  # default k values
@@ -63,7 +91,8 @@ class TableSpec:
     prepare: Callable | None = None       # Plan -> dict: read (and check) what must exist first, before anything runs
     configure: Callable | None = None     # (Plan, jobs) -> the base config the runs use
     adopt: Callable | None = None         # (jobs, Plan) -> None: link identical finished runs from other folders
-    extra: Callable | None = None         # (Plan, rows) -> dict: a stage after the table, recorded in meta.json
+    stages: tuple = ()                    # each (rows so far, Plan) -> more runs, chosen from those rows
+    extra: Callable | None = None         # (Plan, rows) -> dict: a step after the table, recorded in meta.json
     meta: Callable | None = None          # (Plan, jobs) -> dict: what meta.json records beyond the common fields
     paper: str | None = None              # the name of the paper's numbers in gradmix.experiments.paper
 
@@ -89,6 +118,12 @@ def write_files(files: dict, out: Path) -> None:
         if isinstance(v, pd.DataFrame): v.to_csv(out / name, index=False)
         else: (out / name).write_text(v + "\n")
 
+def check_data(plan: Plan, batches: list) -> None:
+    """Build each task the batches train on, at the largest k: missing data or a k too large fails
+    here, before any worker starts."""
+    bases = [b.base or plan.base for b in batches]
+    for cfg in {c.task: c for c in bases}.values(): cfg.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()
+
 def common_meta(plan: Plan, t0: float, rows: pd.DataFrame) -> dict:
     """What every table's meta.json records: task, budget, grid, workers, wall time, machine,
     threads, unfinished runs."""
@@ -110,14 +145,18 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
                 {**spec.params, **params}, dict(workers=workers, progress=progress, executor=executor,
                                                 executor_opts=executor_opts, vectorise=vectorise))
     plan.found = spec.prepare(plan) if spec.prepare else {}
-    jobs = plan.jobs = spec.jobs(plan)
-    base.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()      # fail fast on missing data or a k too large
-    plan.base = spec.configure(plan, jobs) if spec.configure else base
+    batches = as_batches(spec.jobs(plan)); plan.jobs = [j for b in batches for j in b.jobs]
+    check_data(plan, batches)
+    plan.base = spec.configure(plan, plan.jobs) if spec.configure else base
     t0 = time.time(); plan.out.mkdir(parents=True, exist_ok=True)
-    if spec.adopt: spec.adopt(jobs, plan)
-    rows = plan.run(jobs)
+    if spec.adopt: spec.adopt(plan.jobs, plan)
+    rows = plan.run_batches(batches)
+    for stage in spec.stages:                  # a later stage chooses its runs from the rows so far
+        more = [b for b in as_batches(stage(rows, plan)) if b.jobs]
+        plan.jobs += [j for b in more for j in b.jobs]
+        rows = plan.run_batches(more, rows)
     files = spec.tabulate(rows, plan); write_files(files, plan.out)
-    meta = {**common_meta(plan, t0, rows), **(spec.meta(plan, jobs) if spec.meta else {})}
+    meta = {"table": spec.name, **common_meta(plan, t0, rows), **(spec.meta(plan, plan.jobs) if spec.meta else {})}
     if spec.extra: meta |= spec.extra(plan, rows)
     (plan.out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tuple(files[f] for f in spec.returns)
