@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import confusion_matrix
 from torch import Tensor, nn
 from ..core import ConfigError, GradmixError, Option, Registry, read_results_json, torch_generator
 from ..data.images import ImageSet
@@ -209,8 +208,9 @@ def compute_pseudo_labels(task: Task, pool_dirs, R: int = 3, threshold: float = 
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #9d93b249
 def _confusion(t: Tensor, p: Tensor, C: int) -> list:
-    "Rows: true class, columns: predicted, over all `C` classes (scikit-learn's matrix, as lists)."
-    return confusion_matrix(t.cpu().numpy(), p.cpu().numpy(), labels=list(range(C))).tolist()
+    """Rows: true class, columns: predicted, over all `C` classes. Not scikit-learn's
+    `confusion_matrix`: it refuses an empty selection, which a strict threshold gives early on."""
+    return torch.bincount(t.long() * C + p.long(), minlength=C * C).reshape(C, C).tolist()
 
 def pseudo_label_report(pl: PseudoLabels, y_true: Tensor) -> dict:
     """Coverage, precision, per-class counts and confusion matrices of `pl` against U's held-back
