@@ -15,7 +15,8 @@ from .models.nets import MODELS
 from .train.budgets import BUDGETS, get_budget
 from .train.trainer import METHODS, RunConfig, StopRequested, check_out_dir, run
 from .weighting.base import RULES
-from .experiments.grid import EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1, TABLE1_UPPER, job
+from .experiments.grid import (EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1,
+                                      TABLE1_UPPER, job)
 from .experiments.tables import REPRODUCERS
 from .engines.vectorised import COMPILE_BACKENDS
 
@@ -23,29 +24,39 @@ from .engines.vectorised import COMPILE_BACKENDS
 __all__ = ['DEMO_NOTE', 'demo', 'build_parser', 'run_config', 'report_unfinished', 'main']
 
 # %% ../nbs/90_cli.ipynb #9267cc29
-def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True, workers: int = 2) -> str:
+def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bool = True,
+         workers: int = 2) -> str:
     """Train Table 1's upper-half methods on the embedded demo task; return a table of test
     accuracies."""
     t0 = time.time()
-    reused = [m for m in TABLE1_UPPER if (job(m, k, seed).dir(out) / "results.json").exists()]   # finished by an earlier call
-    summary, _ = REPRODUCERS["table1-upper"](RunConfig(task="demo", budget=budget), out=out, ks=(k,), seeds=(seed,),
-                                             workers=workers, progress=progress)
+    # finished by an earlier call
+    reused = [m for m in TABLE1_UPPER if (job(m, k, seed).dir(out) / "results.json").exists()]
+    summary, _ = REPRODUCERS["table1-upper"](RunConfig(task="demo", budget=budget), out=out,
+                                             ks=(k,), seeds=(seed,), workers=workers,
+                                             progress=progress)
     col = PAPER_KS.index(k) if k in PAPER_KS else None
-    lines = [f"gradmix demo: optdigits 5-9 + MNIST-5k 0-4 -> MNIST-5k 5-9, k={k}, seed={seed}, budget {budget!r}", "",
-             f"| method | test accuracy % (demo) | paper, digits{f' k={k}' if col is not None else ''} |", "| --- | --- | --- |"]
+    lines = [f"gradmix demo: optdigits 5-9 + MNIST-5k 0-4 -> MNIST-5k 5-9, k={k}, seed={seed}, "
+             f"budget {budget!r}", "",
+             f"| method | test accuracy % (demo) | paper, "
+             f"digits{f' k={k}' if col is not None else ''} |", "| --- | --- | --- |"]
     for m in TABLE1_UPPER:
         r = summary[summary.method == m]
         paper = f"{PAPER_TABLE1[m][col]:.2f}" if col is not None else "–"
         if len(r): lines.append(f"| {METHOD_LABELS[m]} | {_cell(r)} | {paper} |")
-    lines += ["", DEMO_NOTE, "", f"results: {Path(out).resolve()} (runs.csv, summary.csv, per-run history); {time.time() - t0:.0f} s"]
-    if reused: lines.append(f"{len(reused)} of the {len(TABLE1_UPPER)} runs had finished in an earlier call and were not trained "
-                            f"again ({', '.join(reused)}); delete {out} or pass --out to train them anew")
+    lines += ["", DEMO_NOTE, "",
+              f"results: {Path(out).resolve()} (runs.csv, summary.csv, per-run history); "
+              f"{time.time() - t0:.0f} s"]
+    if reused:
+        lines.append(f"{len(reused)} of the {len(TABLE1_UPPER)} runs had finished in an earlier "
+                     f"call and were not trained again ({', '.join(reused)}); delete {out} or pass "
+                     f"--out to train them anew")
     return "\n".join(lines)
 
-DEMO_NOTE = ("The demo is a quick check on embedded data (8x8 optdigits and 5,000 MNIST images, a width-16 network, "
-             "1,000 steps, one seed), not the paper's experiment (SVHN 5-9 + MNIST 0-4 -> MNIST 5-9, a 4x wider network, "
-             "10,000 steps, 10 seeds): its ordering of the methods can differ from the paper's, whose numbers are shown "
-             "for orientation only. `gradmix reproduce table1-upper` reruns the paper's digit task.")
+DEMO_NOTE = ("The demo is a quick check on embedded data (8x8 optdigits and 5,000 MNIST images, a "
+             "width-16 network, 1,000 steps, one seed), not the paper's experiment (SVHN 5-9 + "
+             "MNIST 0-4 -> MNIST 5-9, a 4x wider network, 10,000 steps, 10 seeds): its ordering of "
+             "the methods can differ from the paper's, whose numbers are shown for orientation "
+             "only. `gradmix reproduce table1-upper` reruns the paper's digit task.")
 
 def _cell(r) -> str:
     r = r.iloc[0]
@@ -64,7 +75,8 @@ def _int_at_least(lo: int):
     "An argparse type: an integer >= lo (a clear one-line error at parse time otherwise)."
     def parse(s: str) -> int:
         try: v = int(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
         if v < lo: raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
         return v
     parse.__name__ = f"integer >= {lo}"; return parse
@@ -73,66 +85,93 @@ def _positive_float(s: str) -> float:
     "An argparse type: a finite number > 0."
     try: v = float(s)
     except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-    if not math.isfinite(v) or v <= 0: raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
     return v
 
 _pos, _nonneg = _int_at_least(1), _int_at_least(0)
 
 def _ints(s: str) -> tuple:
     try: vals = tuple(int(v) for v in s.split(","))
-    except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
-    if any(v < 0 for v in vals): raise argparse.ArgumentTypeError(f"expected non-negative integers, got {s!r}")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
+    if any(v < 0 for v in vals):
+        raise argparse.ArgumentTypeError(f"expected non-negative integers, got {s!r}")
     return vals
 
 # %% ../nbs/90_cli.ipynb #e6133ba3
 def _common(q: argparse.ArgumentParser) -> None:
     "Options shared by `train` and `reproduce`."
     g = q.add_argument_group("run")
-    g.add_argument("--budget", default="cpu", choices=list(BUDGETS), help="how much to train (default: %(default)s)")
-    g.add_argument("--data-root", default="data", help="folder with MNIST/ and SVHN data (default: %(default)s)")
+    g.add_argument("--budget", default="cpu", choices=list(BUDGETS),
+                   help="how much to train (default: %(default)s)")
+    g.add_argument("--data-root", default="data",
+                   help="folder with MNIST/ and SVHN data (default: %(default)s)")
     g.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if available)")
     g.add_argument("--model", default=None, choices=list(MODELS),
-                   help="the network (default: the task's own; digit tasks: digit, no normalisation; digit_bn: with batch norm)")
-    g.add_argument("--threads", type=_pos, default=None, help="torch threads per run (default: torch's for train, 1 per run for reproduce)")
+                   help="the network (default: the task's own; digit tasks: digit, no "
+                        "normalisation; digit_bn: with batch norm)")
+    g.add_argument("--threads", type=_pos, default=None,
+                   help="torch threads per run (default: torch's for train, 1 per run for "
+                        "reproduce)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
     o = q.add_argument_group("method options")
-    o.add_argument("-o", "--option", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+    o.add_argument("-o", "--option", type=_key_value, action="append", default=[],
+                   metavar="KEY=VALUE",
                    help="a method option, e.g. -o beta=5 -o normalize=false (repeatable)")
-    o.add_argument("--weighting", choices=list(RULES), help="weighting rule of the GradMix methods (default: gradmix)")
-    o.add_argument("--beta", type=float, help="eq. 9 slope (default 10)"); o.add_argument("--gamma", type=float, help="eq. 9 offset (default 0.6)")
-    o.add_argument("--solver", choices=["exact", "slsqp"], help="GradMix weights: exact NNLS or NLopt SLSQP (default exact)")
-    o.add_argument("--rho-agg", choices=["mean", "sum"], help="eq. 8 aggregate over layers (default mean)")
-    o.add_argument("--grouping", choices=["layer", "tensor", "model"], help="what a mixed 'layer' is (default layer)")
+    o.add_argument("--weighting", choices=list(RULES),
+                   help="weighting rule of the GradMix methods (default: gradmix)")
+    o.add_argument("--beta", type=float, help="eq. 9 slope (default 10)")
+    o.add_argument("--gamma", type=float, help="eq. 9 offset (default 0.6)")
+    o.add_argument("--solver", choices=["exact", "slsqp"],
+                   help="GradMix weights: exact NNLS or NLopt SLSQP (default exact)")
+    o.add_argument("--rho-agg", choices=["mean", "sum"],
+                   help="eq. 8 aggregate over layers (default mean)")
+    o.add_argument("--grouping", choices=["layer", "tensor", "model"],
+                   help="what a mixed 'layer' is (default layer)")
     b = q.add_argument_group("budget overrides")
-    b.add_argument("--steps", type=_pos, help="training steps"); b.add_argument("--lr", type=_positive_float, help="learning rate")
-    b.add_argument("--n-hval", type=_pos, help="hyper-validation images"); b.add_argument("--width", type=_pos, help="digit network width")
+    b.add_argument("--steps", type=_pos, help="training steps")
+    b.add_argument("--lr", type=_positive_float, help="learning rate")
+    b.add_argument("--n-hval", type=_pos, help="hyper-validation images")
+    b.add_argument("--width", type=_pos, help="digit network width")
     b.add_argument("--eval-every", type=_pos, help="steps between hyper-validations")
     b.add_argument("--ckpt-every", type=_pos, help="steps between checkpoints")
     b.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
-                   help="start from pretrained weights where the model has them (ResNet-18: ImageNet); --no-pretrained: random")
+                   help="start from pretrained weights where the model has them (ResNet-18: "
+                        "ImageNet); --no-pretrained: random")
 
 # %% ../nbs/90_cli.ipynb #f5b24111
 def _add_demo(sub) -> None:
     "Add the `demo` subcommand."
-    d = sub.add_parser("demo", help="offline demo on embedded data: trains every method, prints a table")
+    d = sub.add_parser("demo",
+                       help="offline demo on embedded data: trains every method, prints a table")
     d.add_argument("--out", default="runs/demo", help="results folder (default: %(default)s)")
-    d.add_argument("--k", type=_pos, default=5, help="labelled target images per class (default: %(default)s)")
+    d.add_argument("--k", type=_pos, default=5,
+                   help="labelled target images per class (default: %(default)s)")
     d.add_argument("--seed", type=_nonneg, default=0, help="seed (default: %(default)s)")
     d.add_argument("--budget", default="demo", choices=list(BUDGETS), help="(default: %(default)s)")
-    d.add_argument("--workers", type=_pos, default=2, help="parallel training processes (default: %(default)s)")
+    d.add_argument("--workers", type=_pos, default=2,
+                   help="parallel training processes (default: %(default)s)")
 
 def _add_train(sub) -> None:
     "Add the `train` subcommand."
     t = sub.add_parser("train", help="train one method on one task, k and seed")
     t.add_argument("--method", required=True, choices=list(METHODS), help="the method to train")
     t.add_argument("--task", default="digits", choices=list(TASKS), help="(default: %(default)s)")
-    t.add_argument("--k", type=_pos, default=2, help="labelled target images per class (default: %(default)s)")
-    t.add_argument("--seed", type=_nonneg, default=0, help="seed >= 0: draws V, initialises the network, orders batches (default: %(default)s)")
-    t.add_argument("--out", default=None, help="run folder (default runs/<task>/<method>/k<k>/seed<seed>)")
-    t.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint in --out and start over")
-    t.add_argument("--download", action="store_true", help="download MNIST/SVHN with torchvision (needs internet)")
+    t.add_argument("--k", type=_pos, default=2,
+                   help="labelled target images per class (default: %(default)s)")
+    t.add_argument("--seed", type=_nonneg, default=0,
+                   help="seed >= 0: draws V, initialises the network, orders batches (default: "
+                        "%(default)s)")
+    t.add_argument("--out", default=None,
+                   help="run folder (default runs/<task>/<method>/k<k>/seed<seed>)")
+    t.add_argument("--no-resume", action="store_true",
+                   help="ignore an existing checkpoint in --out and start over")
+    t.add_argument("--download", action="store_true",
+                   help="download MNIST/SVHN with torchvision (needs internet)")
     t.add_argument("--data-parallel", action="store_true",
-                   help="one run over the processes torchrun starts: torchrun --nproc_per_node N -m gradmix.cli train --data-parallel ...")
+                   help="one run over the processes torchrun starts: torchrun --nproc_per_node N "
+                        "-m gradmix.cli train --data-parallel ...")
     _common(t)
 
 def _add_reproduce(sub) -> None:
@@ -140,58 +179,84 @@ def _add_reproduce(sub) -> None:
     r = sub.add_parser("reproduce", help="rerun a table of the paper")
     r.add_argument("table", choices=list(REPRODUCERS), help="which table or figure")
     r.add_argument("--out", default=None, help="default runs/<table>-<budget>")
-    r.add_argument("--ks", type=_ints, default=None, help="comma-separated k values (default: the paper's)")
-    r.add_argument("--seeds", type=_ints, default=None, help="comma-separated seeds (default: the budget's)")
-    r.add_argument("--workers", type=_pos, default=1, help="parallel training processes (default: %(default)s)")
-    r.add_argument("--executor", default="local", choices=list(EXECUTORS), help="where runs execute (default: %(default)s processes)")
-    r.add_argument("--executor-opt", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
-                   help="an option of the executor (repeatable), e.g. --executor-opt address=tcp://host:8786")
+    r.add_argument("--ks", type=_ints, default=None,
+                   help="comma-separated k values (default: the paper's)")
+    r.add_argument("--seeds", type=_ints, default=None,
+                   help="comma-separated seeds (default: the budget's)")
+    r.add_argument("--workers", type=_pos, default=1,
+                   help="parallel training processes (default: %(default)s)")
+    r.add_argument("--executor", default="local", choices=list(EXECUTORS),
+                   help="where runs execute (default: %(default)s processes)")
+    r.add_argument("--executor-opt", type=_key_value, action="append", default=[],
+                   metavar="KEY=VALUE",
+                   help="an option of the executor (repeatable), e.g. --executor-opt "
+                        "address=tcp://host:8786")
     r.add_argument("--task", default=None, choices=list(TASKS),
-                   help="the task (default: digits; a benchmark over several tasks, such as rules, runs all of its own)")
+                   help="the task (default: digits; a benchmark over several tasks, such as rules, "
+                        "runs all of its own)")
     r.add_argument("--vectorise", action=argparse.BooleanOptionalAction, default=None,
-                   help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one vectorised network per group "
-                        "(default: on a GPU; off on a CPU, where separate runs are faster: see the scaling page)")
+                   help="train compatible runs (seeds, beta/gamma, lr of one method and k) as one "
+                        "vectorised network per group (default: on a GPU; off on a CPU, where "
+                        "separate runs are faster: see the scaling page)")
     r.add_argument("--compile", nargs="?", const="inductor", default=None, choices=COMPILE_BACKENDS,
-                   help="with --vectorise: GradMix's update compiled whole with torch.compile (default backend: %(const)s)")
+                   help="with --vectorise: GradMix's update compiled whole with torch.compile "
+                        "(default backend: %(const)s)")
     r.add_argument("--variant", action="append", default=None, metavar="NAME",
-                   help="ablation and paper-check only: run this variant (repeatable; names as on the ablation page, "
-                        "e.g. --variant 'lr 0.03'; default: all of the table's)")
+                   help="ablation and paper-check only: run this variant (repeatable; names as on "
+                        "the ablation page, e.g. --variant 'lr 0.03'; default: all of the table's)")
     _common(r)
 
 # %% ../nbs/90_cli.ipynb #74f03050
 def _add_prepare(sub) -> None:
     "Add the `prepare` subcommand."
-    pr = sub.add_parser("prepare", help="one-off preparation of a dataset (e.g. decoding videos into frames)")
-    pr.add_argument("dataset", choices=list(PREPARERS), help="what to prepare; `gradmix prepare NAME --help` for its options")
+    pr = sub.add_parser("prepare",
+                        help="one-off preparation of a dataset (e.g. decoding videos into frames)")
+    pr.add_argument("dataset", choices=list(PREPARERS),
+                    help="what to prepare; `gradmix prepare NAME --help` for its options")
     pr.add_argument("args", nargs=argparse.REMAINDER, help="the preparer's own arguments")
 
 def _add_bench(sub) -> None:
     "Add the `bench` subcommand."
-    b = sub.add_parser("bench", help="time GradMix steps against Source-only and every weighting rule (prints JSON)")
-    b.add_argument("--width", type=_pos, default=64, help="digit network width (default: %(default)s, the paper's)")
-    b.add_argument("--batch", type=_pos, default=64, help="images per source and step (default: %(default)s)")
-    b.add_argument("--n-v", type=_pos, default=25, help="labelled target images in V (default: %(default)s)")
+    b = sub.add_parser("bench",
+                       help="time GradMix steps against Source-only and every weighting rule "
+                            "(prints JSON)")
+    b.add_argument("--width", type=_pos, default=64,
+                   help="digit network width (default: %(default)s, the paper's)")
+    b.add_argument("--batch", type=_pos, default=64,
+                   help="images per source and step (default: %(default)s)")
+    b.add_argument("--n-v", type=_pos, default=25,
+                   help="labelled target images in V (default: %(default)s)")
     b.add_argument("--iters", type=_pos, default=20, help="timed iterations (default: %(default)s)")
-    b.add_argument("--warmup", type=_nonneg, default=3, help="untimed iterations first (default: %(default)s)")
+    b.add_argument("--warmup", type=_nonneg, default=3,
+                   help="untimed iterations first (default: %(default)s)")
     b.add_argument("--device", default="cpu", help="(default: %(default)s)")
     b.add_argument("--models", type=_ints, default=None,
-                   help="instead: throughput of M vectorised runs against one run for each M, e.g. --models 3,6,12 (use --width 16 for the cpu budget)")
+                   help="instead: throughput of M vectorised runs against one run for each M, e.g. "
+                        "--models 3,6,12 (use --width 16 for the cpu budget)")
 
 def _add_site(sub) -> None:
     "Add the `site` subcommand."
-    s = sub.add_parser("site", help="rerun the result pages at a budget and render the docs site from the fresh runs")
-    s.add_argument("--budget", required=True, choices=list(BUDGETS), help="the budget of the reruns, e.g. smoke")
+    s = sub.add_parser("site",
+                       help="rerun the result pages at a budget and render the docs site from the "
+                            "fresh runs")
+    s.add_argument("--budget", required=True, choices=list(BUDGETS),
+                   help="the budget of the reruns, e.g. smoke")
     s.add_argument("--page", action="append", default=None, metavar="PATH",
-                   help="a result page under nbs/ (repeatable, e.g. results/ablation.ipynb; default: every page under results/)")
-    s.add_argument("--data-root", default=None, help="the digit data; without it the embedded demo tasks stand in")
-    s.add_argument("--out", default=None, help="the rendered site (default: _site-<budget> in the project)")
+                   help="a result page under nbs/ (repeatable, e.g. results/ablation.ipynb; "
+                        "default: every page under results/)")
+    s.add_argument("--data-root", default=None,
+                   help="the digit data; without it the embedded demo tasks stand in")
+    s.add_argument("--out", default=None,
+                   help="the rendered site (default: _site-<budget> in the project)")
 
 def build_parser() -> argparse.ArgumentParser:
     "The `gradmix` command's parser: subcommands demo, train, reproduce, prepare, bench and site."
-    p = argparse.ArgumentParser(prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
+    p = argparse.ArgumentParser(
+        prog="gradmix", description="GradMix: multi-source transfer across domains and tasks.")
     p.add_argument("--version", action="version", version=f"gradmix {gradmix.__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
-    for add in (_add_demo, _add_train, _add_reproduce, _add_prepare, _add_bench, _add_site): add(sub)
+    for add in (_add_demo, _add_train, _add_reproduce, _add_prepare, _add_bench, _add_site):
+        add(sub)
     return p
 
 # %% ../nbs/90_cli.ipynb #e4ddbed5
@@ -200,12 +265,16 @@ def _options(a, methods) -> dict:
     `methods`."""
     opts = {k: getattr(a, k) for k in _SHORTCUTS if getattr(a, k, None) is not None}
     for key, text in a.option:
-        scope, _, name = key.rpartition(".")                  # -o METHOD.KEY=VALUE: for that method only
-        if scope and scope not in METHODS: raise ConfigError(f"-o {key}: unknown method {scope!r}; choose from {sorted(METHODS)}")
+        # -o METHOD.KEY=VALUE: for that method only
+        scope, _, name = key.rpartition(".")
+        if scope and scope not in METHODS:
+            raise ConfigError(f"-o {key}: unknown method {scope!r}; choose from {sorted(METHODS)}")
         if scope and a.cmd == "train" and scope != a.method:
-            raise ConfigError(f"-o {key} is for method {scope!r}, but this command trains {a.method!r}")
+            raise ConfigError(f"-o {key} is for method {scope!r}, but this command trains "
+                              f"{a.method!r}")
         defaults = {}
-        for m in ([scope] if scope else methods): defaults |= METHODS[m].option_defaults({**opts, **METHODS[m].fixed})
+        for m in ([scope] if scope else methods):
+            defaults |= METHODS[m].option_defaults({**opts, **METHODS[m].fixed})
         opts[name if a.cmd == "train" else key] = parse_option(text, defaults.get(name), name)
     return opts
 
@@ -217,9 +286,10 @@ def _budget(a):
 def run_config(a) -> RunConfig:
     "The one run configuration a `train` or `reproduce` command line describes."
     methods = [a.method] if a.cmd == "train" else list(METHODS)
-    return RunConfig(method=getattr(a, "method", "gradmix"), options=_options(a, methods), task=a.task or "digits",
-                     k=getattr(a, "k", 2), seed=getattr(a, "seed", 0), budget=_budget(a), data_root=a.data_root, model=a.model,
-                     out=a.out, device=a.device, threads=a.threads, resume=not getattr(a, "no_resume", False),
+    return RunConfig(method=getattr(a, "method", "gradmix"), options=_options(a, methods),
+                     task=a.task or "digits", k=getattr(a, "k", 2), seed=getattr(a, "seed", 0),
+                     budget=_budget(a), data_root=a.data_root, model=a.model, out=a.out,
+                     device=a.device, threads=a.threads, resume=not getattr(a, "no_resume", False),
                      progress=not a.no_progress, download=getattr(a, "download", False))
 
 # %% ../nbs/90_cli.ipynb #e4ddbed6
@@ -230,18 +300,22 @@ def report_unfinished(meta: dict, file=None) -> int:
     cause; return the exit status."""
     file = file or sys.stderr
     if meta.get("failed"):
-        print(f"gradmix: {len(meta['failed'])} run(s) failed; fix the cause, then run the same command again "
-              "(finished runs are kept):", file=file)
-        for d in meta["failed"]: print(f"  {_run_name(d)}: {d.get('error') or '(no error recorded)'}", file=file)
+        print(f"gradmix: {len(meta['failed'])} run(s) failed; fix the cause, then run the same "
+              f"command again (finished runs are kept):", file=file)
+        for d in meta["failed"]:
+            print(f"  {_run_name(d)}: {d.get('error') or '(no error recorded)'}", file=file)
     if meta.get("diverged"):
-        print(f"gradmix: {len(meta['diverged'])} run(s) diverged and are left out of the means; the same command repeats "
-              "them (same seeds), so lower the learning rate (--lr) or read their steps.csv: "
-              + ", ".join(map(_run_name, meta["diverged"])), file=file)
+        print(f"gradmix: {len(meta['diverged'])} run(s) diverged and are left out of the means; "
+              f"the same command repeats them (same seeds), so lower the learning rate (--lr) or "
+              f"read their steps.csv: " + ", ".join(map(_run_name, meta["diverged"])), file=file)
     if meta.get("blocked"):
-        print(f"gradmix: {len(meta['blocked'])} run(s) were not run, because a run they need did not finish:", file=file)
+        print(f"gradmix: {len(meta['blocked'])} run(s) were not run, because a run they need did "
+              f"not finish:", file=file)
         for d in meta["blocked"]: print(f"  {_run_name(d)}: {d.get('error')}", file=file)
-    blocked_by_failure = any("diverged" not in (d.get("error") or "") for d in meta.get("blocked", []))
-    return 1 if meta.get("failed") or blocked_by_failure else 3 if meta.get("diverged") or meta.get("blocked") else 0
+    blocked_by_failure = any("diverged" not in (d.get("error") or "")
+                             for d in meta.get("blocked", []))
+    return (1 if meta.get("failed") or blocked_by_failure else 3
+            if meta.get("diverged") or meta.get("blocked") else 0)
 
 def _train_data_parallel(cfg: RunConfig) -> dict | None:
     """One run data-parallel over torchrun's processes (the engine is imported only here: it needs
@@ -256,11 +330,13 @@ def _dispatch(a) -> int:
     if a.cmd == "bench":
         if a.models:
             from gradmix.experiments.scaling import bench_vectorised
-            for row in bench_vectorised(a.width, a.models, a.batch, k=max(1, a.n_v // 5), iters=a.iters, warmup=a.warmup, device=a.device):
+            for row in bench_vectorised(a.width, a.models, a.batch, k=max(1, a.n_v // 5),
+                                        iters=a.iters, warmup=a.warmup, device=a.device):
                 print(json.dumps(row))
             return 0
         from gradmix.experiments.bench import bench
-        print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters, warmup=a.warmup, device=a.device, progress=True)))
+        print(json.dumps(bench(width=a.width, batch=a.batch, n_v=a.n_v, iters=a.iters,
+                               warmup=a.warmup, device=a.device, progress=True)))
         return 0
     if a.cmd == "prepare": return PREPARERS[a.dataset](a.args)
     if a.cmd == "site":
@@ -272,30 +348,39 @@ def _dispatch(a) -> int:
         check_out_dir(cfg.out)
         t0 = time.time()
         res = _train_data_parallel(cfg) if a.data_parallel else run(cfg)
-        if res is None: return 0                                   # a data-parallel process other than 0: it reports nothing
+        # a data-parallel process other than 0: it reports nothing
+        if res is None: return 0
         was = " (already finished: its recorded results)" if res.get("already_finished") else ""
-        print(f"{a.method} on {a.task} (k={a.k}, seed={a.seed}, budget {a.budget}){was}: test accuracy "
-              f"{100 * res['test_acc']:.2f}% on {res['n_test']} images (best hyper-validation step {res['best_step']}); "
-              f"{res['wall_s']:.0f} s of training; results in {cfg.out}")
+        print(f"{a.method} on {a.task} (k={a.k}, seed={a.seed}, budget {a.budget}){was}: test "
+              f"accuracy {100 * res['test_acc']:.2f}% on {res['n_test']} images (best "
+              f"hyper-validation step {res['best_step']}); {res['wall_s']:.0f} s of training; "
+              f"results in {cfg.out}")
         return 0
     out = a.out or f"runs/{a.table}-{a.budget}"
-    vectorise = a.vectorise if a.vectorise is not None else default_device(cfg.device).type == "cuda"
+    vectorise = (a.vectorise if a.vectorise is not None
+                 else default_device(cfg.device).type == "cuda")
     if a.compile:
-        if not vectorise: raise ConfigError("--compile applies to vectorised groups: add --vectorise")
-        os.environ["GRADMIX_COMPILE"] = a.compile              # read where the groups are built, in every worker process
+        if not vectorise:
+            raise ConfigError("--compile applies to vectorised groups: add --vectorise")
+        # read where the groups are built, in every worker process
+        os.environ["GRADMIX_COMPILE"] = a.compile
     check_out_dir(out)
     xopts = {k: parse_option(v) for k, v in a.executor_opt}
     extra = {}
     if a.variant:
         if "variants" not in inspect.signature(REPRODUCERS[a.table]).parameters:
-            raise ConfigError(f"--variant applies to the tables made of named variants (ablation, paper-check), not {a.table}")
+            raise ConfigError(f"--variant applies to the tables made of named variants (ablation, "
+                              f"paper-check), not {a.table}")
         extra["variants"] = a.variant
     if a.task and "tasks" in inspect.signature(REPRODUCERS[a.table]).parameters:
-        extra["tasks"] = (a.task,)                                 # a multi-task benchmark on the one task asked for
-    _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers, progress=cfg.progress,
-                                    executor=a.executor, executor_opts=xopts, **extra,
-                                    vectorise=vectorise)
-    print("\n" + table); print(f"\nwritten to {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
+        # a multi-task benchmark on the one task asked for
+        extra["tasks"] = (a.task,)
+    _, table = REPRODUCERS[a.table](cfg, out=out, ks=a.ks, seeds=a.seeds, workers=a.workers,
+                                    progress=cfg.progress, executor=a.executor,
+                                    executor_opts=xopts, **extra, vectorise=vectorise)
+    print("\n" + table)
+    print(f"\nwritten to {out}/ "
+          f"({', '.join(sorted(p.name for p in Path(out).iterdir() if p.is_file()))})")
     return report_unfinished(json.loads((Path(out) / "meta.json").read_text()))
 
 # %% ../nbs/90_cli.ipynb #6bdd2139
@@ -322,7 +407,9 @@ def main(argv=None) -> int:
         print(f"gradmix: stopped by {e}; run the same command again to resume", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
-        print("gradmix: interrupted; run the same command again to resume from the last checkpoint", file=sys.stderr)
+        print("gradmix: interrupted; run the same command again to resume from the last checkpoint",
+              file=sys.stderr)
         return 130
 
-if __name__ == "__main__" and sys.argv[0].endswith("cli.py"): sys.exit(main())   # python -m gradmix.cli (torchrun)
+# python -m gradmix.cli (torchrun)
+if __name__ == "__main__" and sys.argv[0].endswith("cli.py"): sys.exit(main())

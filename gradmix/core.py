@@ -40,7 +40,9 @@ def optional_module(name: str, extra: str, purpose: str):
     """Import module `name` of an optional extra, or raise a `ConfigError` naming the extra that
     installs it."""
     try: return importlib.import_module(name)
-    except ImportError: raise ConfigError(f"{purpose} needs the package {name.split('.')[0]!r}: pip install 'gradmix[{extra}]'") from None
+    except ImportError:
+        raise ConfigError(f"{purpose} needs the package {name.split('.')[0]!r}: pip install "
+                          f"'gradmix[{extra}]'") from None
 
 # %% ../nbs/00_core.ipynb #796f8545
 def read_results_json(path) -> dict:
@@ -49,9 +51,12 @@ def read_results_json(path) -> dict:
     path = Path(path)
     try: r = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path} is empty or damaged ({type(e).__name__}: {str(e)[:80]}); delete it and run the same "
-                          "command again: the run's checkpoint writes it anew, or the run trains again") from None
-    if not isinstance(r, dict): raise ConfigError(f"{path} holds a {type(r).__name__}, not a run's results; delete it and rerun")
+        raise ConfigError(f"{path} is empty or damaged ({type(e).__name__}: {str(e)[:80]}); delete "
+                          f"it and run the same command again: the run's checkpoint writes it "
+                          f"anew, or the run trains again") from None
+    if not isinstance(r, dict):
+        raise ConfigError(
+            f"{path} holds a {type(r).__name__}, not a run's results; delete it and rerun")
     return r
 
 
@@ -81,7 +86,8 @@ def _notebook_copy(new, old) -> bool:
     """Is `new` a notebook's own definition (module `__main__`) of the package's entry `old`, by the
     same name?"""
     if old is None or getattr(new, "__module__", None) != "__main__": return False
-    return str(getattr(old, "__module__", "")).startswith("gradmix.") and getattr(new, "__qualname__", None) == getattr(old, "__qualname__", None)
+    return (str(getattr(old, "__module__", "")).startswith("gradmix.")
+            and getattr(new, "__qualname__", None) == getattr(old, "__qualname__", None))
 
 class Registry(Mapping):
     """Name -> entry (a class or function) for one kind of plug-in, with its built-in modules loaded
@@ -98,16 +104,19 @@ class Registry(Mapping):
 
     def _load(self) -> None:
         if self._loaded: return
-        self._loaded = True                         # before importing: the modules register into this registry
+        # before importing: the modules register into this registry
+        self._loaded = True
         for name in self.builtins:
             mod = importlib.import_module(name)
-            for info in pkgutil.iter_modules(getattr(mod, "__path__", [])):   # a package: every public module in it
+            # a package: every public module in it
+            for info in pkgutil.iter_modules(getattr(mod, "__path__", [])):
                 if not info.name.startswith("_"): importlib.import_module(f"{name}.{info.name}")
 
     def register(self, name: str, entry=None):
         "Add `entry` under `name` (or use as a decorator); classes get a `name` attribute."
         def add(e):
-            if not isinstance(name, str) or not name: raise ConfigError(f"a {self.kind} name must be a non-empty string")
+            if not isinstance(name, str) or not name:
+                raise ConfigError(f"a {self.kind} name must be a non-empty string")
             if isinstance(e, type): e.name = name
             if not _notebook_copy(e, self._entries.get(name)): self._entries[name] = e
             return e
@@ -128,7 +137,8 @@ class Registry(Mapping):
 class Option:
     """An option's default and its allowed values (`choices`), where a type alone does not say
     enough."""
-    def __init__(self, default, choices: Sequence): self.default, self.choices = default, tuple(choices)
+    def __init__(self, default, choices: Sequence):
+        self.default, self.choices = default, tuple(choices)
     def __repr__(self): return f"Option({self.default!r}, choices={self.choices!r})"
 
 def option_default(spec):
@@ -138,7 +148,8 @@ def option_default(spec):
 def _coerce(name: str, value, spec, what: str):
     if isinstance(spec, Option):
         if any(value == c and type(value) is type(c) for c in spec.choices): return value
-        raise ConfigError(f"{what}: option {name!r} must be one of {list(spec.choices)}, got {value!r}")
+        raise ConfigError(f"{what}: option {name!r} must be one of {list(spec.choices)}, got "
+                          f"{value!r}")
     default = spec
     if default is None: return value
     if isinstance(default, bool):
@@ -147,20 +158,25 @@ def _coerce(name: str, value, spec, what: str):
         if isinstance(value, int) and not isinstance(value, bool): return value
     elif isinstance(default, float):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if not math.isfinite(value): raise ConfigError(f"{what}: option {name!r} must be a finite number, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{what}: option {name!r} must be a finite number, got {value!r}")
             return float(value)
     elif isinstance(default, (tuple, list)):
         if isinstance(value, (tuple, list)): return type(default)(value)
     elif isinstance(value, type(default)): return value
-    raise ConfigError(f"{what}: option {name!r} must be of type {type(default).__name__} (default {default!r}), got {value!r}")
+    raise ConfigError(f"{what}: option {name!r} must be of type {type(default).__name__} (default "
+                      f"{default!r}), got {value!r}")
 
 def resolve_options(defaults: dict, given: dict | None, what: str) -> dict:
     """The default values updated with `given`, after checking every name and value; `what` names
     the owner in errors."""
     given = dict(given or {})
     unknown = sorted(set(given) - set(defaults))
-    if unknown: raise ConfigError(f"{what} has no option {', '.join(map(repr, unknown))}; its options: {sorted(defaults)}")
-    return {k: _coerce(k, given[k], s, what) if k in given else option_default(s) for k, s in defaults.items()}
+    if unknown:
+        raise ConfigError(f"{what} has no option {', '.join(map(repr, unknown))}; its options: "
+                          f"{sorted(defaults)}")
+    return {k: _coerce(k, given[k], s, what) if k in given else option_default(s)
+            for k, s in defaults.items()}
 
 # %% ../nbs/00_core.ipynb #9a4e2c13
 def parse_option(text: str, spec=None, name: str | None = None):
@@ -179,14 +195,16 @@ def parse_option(text: str, spec=None, name: str | None = None):
             raise ValueError
         if isinstance(spec, int): return int(text)
         if isinstance(spec, float):
-            if not math.isfinite(v := float(text)): raise ConfigError(f"{opt}{text!r} is not a finite number")
+            if not math.isfinite(v := float(text)):
+                raise ConfigError(f"{opt}{text!r} is not a finite number")
             return v
         if isinstance(spec, str): return text
         if spec is not None or text[:1] in "[{": return json.loads(text)
         return _guess(text)
     except ValueError as e:
         if isinstance(e, ConfigError): raise
-        raise ConfigError(f"{opt}cannot read {text!r} as a {type(spec).__name__} (default {spec!r})") from None
+        raise ConfigError(f"{opt}cannot read {text!r} as a {type(spec).__name__} (default "
+                          f"{spec!r})") from None
 
 def _guess(text: str):
     "An untyped option value: a number if it reads as one, else the string."

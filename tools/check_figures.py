@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Fail when a figure stored in a notebook is wider than the docs site's text column.
 
-    python tools/check_figures.py [NOTEBOOK_OR_FOLDER ...]    (default: the nbs/ folder beside this one)
+    python tools/check_figures.py [NOTEBOOK_OR_FOLDER ...]    (default: nbs/ beside this folder)
 
-Prints one line per figure that is too wide (notebook, cell index, width shown on the site) and exits with 1;
-exits with 0 when every figure fits. `.ci/run` runs it before the tests. The fix is `gradmix.site.house_style`.
+Prints one line per figure that is too wide (notebook, cell index, width shown on the site) and
+exits with 1; exits with 0 when every figure fits. `.ci/run` runs it before the tests. The fix is
+`gradmix.site.house_style`.
 """
 import sys
 from pathlib import Path

@@ -24,23 +24,30 @@ __all__ = ['UCF101_VIDEOS', 'UCF101_LISTS', 'FRAMES_DIR', 'BU101_DIR', 'MPII_DIR
 
 # %% ../../nbs/data/04_actions.ipynb #362cebdb
 UCF101_VIDEOS, UCF101_LISTS, FRAMES_DIR = "UCF-101", "ucfTrainTestlist", "UCF101_frames"
-BU101_DIR, MPII_DIR, MPII_MAT, MPII_IMAGES = "BU101", "MPII", "mpii_human_pose_v1_u12_1.mat", "images"
-SOURCES_OF = {"UCF101": "https://www.crcv.ucf.edu/data/UCF101.php (UCF101.rar and the recognition splits zip)",
+BU101_DIR, MPII_DIR, MPII_MAT, MPII_IMAGES = ("BU101", "MPII",
+                                              "mpii_human_pose_v1_u12_1.mat", "images")
+SOURCES_OF = {"UCF101": "https://www.crcv.ucf.edu/data/UCF101.php (UCF101.rar and the recognition "
+                        "splits zip)",
               "BU101": "https://cs-people.bu.edu/sbargal/BU-action/ (BU101.tar)",
-              "MPII": "http://human-pose.mpi-inf.mpg.de/ (images tar.gz and the u12_2 annotation zip)"}
+              "MPII": "http://human-pose.mpi-inf.mpg.de/ (images tar.gz and the u12_2 annotation "
+                      "zip)"}
 
 class DataFormatError(GradmixError, ValueError):
     "A dataset file is present but does not have the published format."
 
-def missing_error(what: str, files: Sequence[str], root, dataset: str | None = None, extra: str = "") -> DataMissingError:
+def missing_error(what: str, files: Sequence[str], root, dataset: str | None = None,
+                  extra: str = "") -> DataMissingError:
     """A `DataMissingError` naming the files expected under the absolute `root` and where the
     dataset comes from."""
     root = Path(root).expanduser().resolve()
-    where = f" {dataset} cannot be downloaded by gradmix: get it from {SOURCES_OF[dataset]} and unpack it there." if dataset else ""
-    return DataMissingError(f"{what} not found: expected {', '.join(map(str, files))} under {root}.{where} {extra}".rstrip())
+    where = (f" {dataset} cannot be downloaded by gradmix: get it from {SOURCES_OF[dataset]} and "
+             f"unpack it there." if dataset else "")
+    return DataMissingError(f"{what} not found: expected {', '.join(map(str, files))} under "
+                            f"{root}.{where} {extra}".rstrip())
 
 # %% ../../nbs/data/04_actions.ipynb #446305d6
-_VIDEO_RE = re.compile(r"^(?P<folder>[^/]+)/v_(?P<name>[A-Za-z0-9]+)_g(?P<group>\d+)_c(?P<clip>\d+)\.avi$")
+_VIDEO_RE = re.compile(
+    r"^(?P<folder>[^/]+)/v_(?P<name>[A-Za-z0-9]+)_g(?P<group>\d+)_c(?P<clip>\d+)\.avi$")
 
 class UCFVideo(NamedTuple):
     """One UCF101 video of a split list: its path under `UCF-101/`, 0-based label, group and clip
@@ -55,7 +62,9 @@ class UCFVideo(NamedTuple):
 def _lines(path: Path) -> list[tuple[int, str]]:
     """(line number, stripped text) of the non-empty lines of a text file (any line ends, optional
     BOM)."""
-    return [(n, l.strip()) for n, l in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1) if l.strip()]
+    return [(n, l.strip())
+            for n, l in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1)
+            if l.strip()]
 
 def read_class_ind(path) -> tuple[str, ...]:
     """Class names in label order from UCF101's `classInd.txt` (lines `<index> <ClassName>`, indices
@@ -64,15 +73,18 @@ def read_class_ind(path) -> tuple[str, ...]:
     for n, line in _lines(path):
         parts = line.split()
         if len(parts) != 2 or not parts[0].isdigit():
-            raise DataFormatError(f"{path}, line {n}: expected '<index> <ClassName>' (e.g. '1 ApplyEyeMakeup'), got {line!r}")
+            raise DataFormatError(f"{path}, line {n}: expected '<index> <ClassName>' (e.g. '1 "
+                                  f"ApplyEyeMakeup'), got {line!r}")
         i, name = int(parts[0]), parts[1]
         if i in names or name in names.values():
-            raise DataFormatError(f"{path}, line {n}: class index {i} or name {name!r} appears twice")
+            raise DataFormatError(
+                f"{path}, line {n}: class index {i} or name {name!r} appears twice")
         names[i] = name
     if not names: raise DataFormatError(f"{path} lists no classes")
     if sorted(names) != list(range(1, len(names) + 1)):
-        raise DataFormatError(f"{path}: class indices must be 1..N without gaps, got {len(names)} classes "
-                              f"with indices {sorted(names)[:3]}...{sorted(names)[-3:]}")
+        raise DataFormatError(
+            f"{path}: class indices must be 1..N without gaps, got {len(names)} classes with "
+            f"indices {sorted(names)[:3]}...{sorted(names)[-3:]}")
     return tuple(names[i] for i in range(1, len(names) + 1))
 
 # %% ../../nbs/data/04_actions.ipynb #7b201ed7
@@ -84,14 +96,18 @@ def read_split_list(path, classes: Sequence[str]) -> list[UCFVideo]:
         where, parts = f"{path}, line {n}", line.replace("\\", "/").split()
         m = _VIDEO_RE.match(parts[0]) if len(parts) in (1, 2) else None
         if m is None:
-            raise DataFormatError(f"{where}: expected '<Class>/v_<Class>_gXX_cYY.avi [label]', got {line!r}")
+            raise DataFormatError(f"{where}: expected '<Class>/v_<Class>_gXX_cYY.avi [label]', got "
+                                  f"{line!r}")
         folder = m["folder"]
-        if folder not in index: raise DataFormatError(f"{where}: class {folder!r} is not in classInd.txt")
+        if folder not in index:
+            raise DataFormatError(f"{where}: class {folder!r} is not in classInd.txt")
         if m["name"].lower() != folder.lower():
-            raise DataFormatError(f"{where}: the file name's class {m['name']!r} does not match its folder {folder!r}")
+            raise DataFormatError(f"{where}: the file name's class {m['name']!r} does not match "
+                                  f"its folder {folder!r}")
         label = index[folder]
         if len(parts) == 2 and (not parts[1].isdigit() or int(parts[1]) != label + 1):
-            raise DataFormatError(f"{where}: label {parts[1]!r}, but {folder!r} is class {label + 1} in classInd.txt")
+            raise DataFormatError(f"{where}: label {parts[1]!r}, but {folder!r} is class "
+                                  f"{label + 1} in classInd.txt")
         if parts[0] in seen: raise DataFormatError(f"{where}: {parts[0]} is listed twice")
         seen.add(parts[0]); out.append(UCFVideo(parts[0], label, int(m["group"]), int(m["clip"])))
     if not out: raise DataFormatError(f"{path} lists no videos")
@@ -105,11 +121,14 @@ class UCF101Lists:
     train: list
     test: list
     split: int = 1
-    def __repr__(self): return f"UCF101Lists(split {self.split}: {len(self.classes)} classes, {len(self.train)} train / {len(self.test)} test videos)"
+    def __repr__(self):
+        return (f"UCF101Lists(split {self.split}: {len(self.classes)} classes, {len(self.train)} "
+                f"train / {len(self.test)} test videos)")
 
 def ucf101_list_files(split: int = 1) -> list[str]:
     "The split files of UCF101 split `split`, relative to the data root."
-    return [f"{UCF101_LISTS}/classInd.txt", f"{UCF101_LISTS}/trainlist{split:02d}.txt", f"{UCF101_LISTS}/testlist{split:02d}.txt"]
+    return [f"{UCF101_LISTS}/classInd.txt", f"{UCF101_LISTS}/trainlist{split:02d}.txt",
+            f"{UCF101_LISTS}/testlist{split:02d}.txt"]
 
 def check_videos(root, lists: UCF101Lists) -> None:
     """A `DataMissingError` naming the listed videos that are not under `root/UCF-101/` (first few,
@@ -119,8 +138,10 @@ def check_videos(root, lists: UCF101Lists) -> None:
         gone = [v.path for v in vids if not (root / UCF101_VIDEOS / v.path).is_file()]
         if gone:
             f = ucf101_list_files(lists.split)[1 if which == "train" else 2]
-            raise missing_error(f"{len(gone)} of the {len(vids)} videos listed in {f}", [f"{UCF101_VIDEOS}/{g}" for g in gone[:3]]
-                                + ([f"... ({len(gone) - 3} more)"] if len(gone) > 3 else []), root, "UCF101")
+            raise missing_error(f"{len(gone)} of the {len(vids)} videos listed in {f}",
+                                [f"{UCF101_VIDEOS}/{g}" for g in gone[:3]]
+                                + ([f"... ({len(gone) - 3} more)"] if len(gone) > 3 else []),
+                                root, "UCF101")
 
 def load_ucf101_lists(root, split: int = 1, check: bool = False) -> UCF101Lists:
     """Classes and the train/test videos of UCF101 split `split` from `root/ucfTrainTestlist/`;
@@ -131,9 +152,12 @@ def load_ucf101_lists(root, split: int = 1, check: bool = False) -> UCF101Lists:
     gone = [f for f in files if not (root / f).is_file()]
     if gone: raise missing_error(f"UCF101 split {split} lists", gone, root, "UCF101")
     classes = read_class_ind(root / files[0])
-    lists = UCF101Lists(classes, read_split_list(root / files[1], classes), read_split_list(root / files[2], classes), split)
+    lists = UCF101Lists(classes, read_split_list(root / files[1], classes),
+                        read_split_list(root / files[2], classes), split)
     both = sorted({v.path for v in lists.train} & {v.path for v in lists.test})
-    if both: raise DataFormatError(f"{len(both)} video(s) are in both {files[1]} and {files[2]} under {root.resolve()}, e.g. {both[0]}")
+    if both:
+        raise DataFormatError(f"{len(both)} video(s) are in both {files[1]} and {files[2]} under "
+                              f"{root.resolve()}, e.g. {both[0]}")
     if check: check_videos(root, lists)
     return lists
 
@@ -150,14 +174,18 @@ class BU101Index:
     "BU101 images (absolute paths) with their UCF101 labels, and what did not map."
     files: list
     labels: list
-    folders: dict = field(default_factory=dict)        # UCF101 class -> the BU101 folder(s) mapped to it
-    unmapped: list = field(default_factory=list)       # folders that map to no UCF101 class (ignored)
+    # UCF101 class -> the BU101 folder(s) mapped to it
+    folders: dict = field(default_factory=dict)
+    # folders that map to no UCF101 class (ignored)
+    unmapped: list = field(default_factory=list)
     classes_without_images: list = field(default_factory=list)
     def report(self) -> str:
         "One line on what did not map (empty if everything did)."
-        parts = ([f"{len(self.unmapped)} folder(s) map to no UCF101 class and are ignored: {self.unmapped}"] if self.unmapped else []) + \
-                ([f"{len(self.classes_without_images)} UCF101 class(es) have no BU101 images: {self.classes_without_images}"]
-                 if self.classes_without_images else [])
+        parts = (([f"{len(self.unmapped)} folder(s) map to no UCF101 class and are ignored: "
+                   f"{self.unmapped}"] if self.unmapped else []) +
+                 ([f"{len(self.classes_without_images)} UCF101 class(es) have no BU101 images: "
+                   f"{self.classes_without_images}"]
+                  if self.classes_without_images else []))
         return "; ".join(parts)
 
 # %% ../../nbs/data/04_actions.ipynb #2f22916b
@@ -165,10 +193,14 @@ def load_bu101(root, classes: Sequence[str], aliases: dict | None = None) -> BU1
     """BU101 images under `root/BU101/<folder>/`, folders mapped to UCF101 `classes` by normalised
     name (and `aliases`)."""
     d = Path(root).expanduser() / BU101_DIR
-    if not d.is_dir(): raise missing_error("BU101", [f"{BU101_DIR}/<class folder>/*.jpg (one folder per UCF101 class)"], root, "BU101")
+    if not d.is_dir():
+        raise missing_error("BU101",
+                            [f"{BU101_DIR}/<class folder>/*.jpg (one folder per UCF101 class)"],
+                            root, "BU101")
     lookup = {norm_class_name(c): i for i, c in enumerate(classes)}
     for a, c in (aliases or {}).items():
-        if c not in classes: raise DataFormatError(f"BU101 alias {a!r} -> {c!r}: {c!r} is not a UCF101 class")
+        if c not in classes:
+            raise DataFormatError(f"BU101 alias {a!r} -> {c!r}: {c!r} is not a UCF101 class")
         lookup[norm_class_name(a)] = list(classes).index(c)
     idx = BU101Index([], [])
     for folder in sorted((p for p in d.iterdir() if p.is_dir()), key=lambda p: p.name):
@@ -180,7 +212,8 @@ def load_bu101(root, classes: Sequence[str], aliases: dict | None = None) -> BU1
     have = set(idx.labels)
     idx.classes_without_images = [c for i, c in enumerate(classes) if i not in have]
     if not idx.files:
-        raise missing_error("BU101 images of the UCF101 classes", [f"{BU101_DIR}/<class folder>/*.jpg"], root, "BU101",
+        raise missing_error("BU101 images of the UCF101 classes",
+                            [f"{BU101_DIR}/<class folder>/*.jpg"], root, "BU101",
                             f"(folders found that map to no class: {idx.unmapped})")
     if idx.report(): warnings.warn(f"BU101 under {d.resolve()}: {idx.report()}")
     return idx
@@ -198,8 +231,9 @@ class MPIIIndex:
     n_test: int               # test-split images (excluded)
     mat: str = ""
     def __repr__(self):
-        return (f"MPIIIndex({len(self.files)} training images of {len(self.activities)} activities; excluded: "
-                f"{self.n_unlabelled} training images with act_id -1, {self.n_test} test-split images)")
+        return (f"MPIIIndex({len(self.files)} training images of {len(self.activities)} "
+                f"activities; excluded: {self.n_unlabelled} training images with act_id -1, "
+                f"{self.n_test} test-split images)")
 
 MPII_FIELDS = ("annolist", "img_train", "act")
 
@@ -209,7 +243,9 @@ def mpii_mat_path(root) -> Path:
     d = Path(root).expanduser() / MPII_DIR
     for p in (d / MPII_MAT, d / "mpii_human_pose_v1_u12_2" / MPII_MAT):
         if p.is_file(): return p
-    raise missing_error("MPII Human Pose annotations", [f"{MPII_DIR}/{MPII_MAT}", f"{MPII_DIR}/mpii_human_pose_v1_u12_2/{MPII_MAT}"],
+    raise missing_error("MPII Human Pose annotations",
+                        [f"{MPII_DIR}/{MPII_MAT}",
+                         f"{MPII_DIR}/mpii_human_pose_v1_u12_2/{MPII_MAT}"],
                         root, "MPII")
 
 def _text(v) -> str: return v if isinstance(v, str) else ""
@@ -224,22 +260,31 @@ def read_mpii_mat(path) -> tuple[list, np.ndarray, list, list]:
     .mat file."""
     import scipy.io as sio
     try: m = sio.loadmat(str(path), squeeze_me=True, struct_as_record=False)
-    except Exception as e: raise DataFormatError(f"{path} cannot be read as a MATLAB .mat file ({type(e).__name__}: {e})") from None
+    except Exception as e:
+        raise DataFormatError(f"{path} cannot be read as a MATLAB .mat file ({type(e).__name__}: "
+                              f"{e})") from None
     rel = m.get("RELEASE")
-    if rel is None: raise DataFormatError(f"{path} has no struct 'RELEASE' (it has {sorted(k for k in m if not k.startswith('__'))})")
+    if rel is None:
+        raise DataFormatError(f"{path} has no struct 'RELEASE' (it has "
+                              f"{sorted(k for k in m if not k.startswith('__'))})")
     gone = [f for f in MPII_FIELDS if not hasattr(rel, f)]
-    if gone: raise DataFormatError(f"{path}: RELEASE lacks the field(s) {gone}; the MPII Human Pose v1 u12 release has "
-                                   f"{list(MPII_FIELDS)} (and annorect, single_person, video_list)")
+    if gone:
+        raise DataFormatError(f"{path}: RELEASE lacks the field(s) {gone}; the MPII Human Pose v1 "
+                              f"u12 release has {list(MPII_FIELDS)} (and annorect, single_person, "
+                              f"video_list)")
     anno, train, act = (np.atleast_1d(getattr(rel, f)) for f in MPII_FIELDS)
     if not len(anno) == len(train) == len(act):
-        raise DataFormatError(f"{path}: annolist, img_train and act have {len(anno)}, {len(train)} and {len(act)} entries; they must be equal")
+        raise DataFormatError(f"{path}: annolist, img_train and act have {len(anno)}, {len(train)} "
+                              f"and {len(act)} entries; they must be equal")
     if not all(hasattr(a, "act_id") for a in act):
-        raise DataFormatError(f"{path}: RELEASE.act entries lack 'act_id' (expected fields act_id, act_name, cat_name)")
+        raise DataFormatError(f"{path}: RELEASE.act entries lack 'act_id' (expected fields act_id, "
+                              f"act_name, cat_name)")
     if not all(hasattr(a, "image") and hasattr(a.image, "name") for a in anno):
         raise DataFormatError(f"{path}: RELEASE.annolist entries lack 'image.name'")
     names = [str(a.image.name) for a in anno]
-    return names, np.asarray(train, dtype=float).astype(int), [_int(a.act_id) for a in act], \
-           [f"{_text(getattr(a, 'cat_name', ''))}: {_text(getattr(a, 'act_name', ''))}" for a in act]
+    return (names, np.asarray(train, dtype=float).astype(int), [_int(a.act_id) for a in act],
+            [f"{_text(getattr(a, 'cat_name', ''))}: {_text(getattr(a, 'act_name', ''))}"
+             for a in act])
 
 def load_mpii(root) -> MPIIIndex:
     """MPII's training images that have an activity (`img_train == 1`, `act_id != -1`), from
@@ -249,15 +294,21 @@ def load_mpii(root) -> MPIIIndex:
     keep = [i for i in range(len(names)) if train[i] == 1 and ids[i] != -1]
     files = [root / MPII_DIR / MPII_IMAGES / names[i] for i in keep]
     gone = [str(f.relative_to(root)) for f in files if not f.is_file()]
-    if gone: raise missing_error(f"{len(gone)} of the {len(files)} MPII training images with an activity", gone[:3] +
-                                 ([f"... ({len(gone) - 3} more)"] if len(gone) > 3 else []), root, "MPII")
-    return MPIIIndex([str(f) for f in files], [ids[i] for i in keep], {ids[i]: acts[i] for i in sorted(keep, key=lambda i: ids[i])},
-                     len(names), sum(1 for i in range(len(names)) if train[i] == 1 and ids[i] == -1), int((train != 1).sum()), str(mat))
+    if gone:
+        raise missing_error(f"{len(gone)} of the {len(files)} MPII training images with an "
+                            f"activity", gone[:3] + ([f"... ({len(gone) - 3} more)"]
+                                                     if len(gone) > 3 else []), root, "MPII")
+    return MPIIIndex([str(f) for f in files], [ids[i] for i in keep],
+                     {ids[i]: acts[i] for i in sorted(keep, key=lambda i: ids[i])}, len(names),
+                     sum(1 for i in range(len(names)) if train[i] == 1 and ids[i] == -1),
+                     int((train != 1).sum()), str(mat))
 
 # %% ../../nbs/data/04_actions.ipynb #6b8c652e
 GEN_CLASSES = ("ApplyEyeMakeup", "HandstandPushups", "YoYo")
-GEN_MPII_ACTS = ((15, "sports", "curling"), (88, "home activities", "vacuuming"), (412, "occupation", "carpentry, general"))
-_UCF_FILE_NAME = {"HandstandPushups": "HandStandPushups"}      # UCF101's own spelling in the file names
+GEN_MPII_ACTS = ((15, "sports", "curling"), (88, "home activities", "vacuuming"),
+                 (412, "occupation", "carpentry, general"))
+# UCF101's own spelling in the file names
+_UCF_FILE_NAME = {"HandstandPushups": "HandStandPushups"}
 
 def _colour(c: int, n: int) -> np.ndarray:
     import colorsys
@@ -268,9 +319,13 @@ def write_avi(path, frames: np.ndarray, fps: int = 8) -> None:
     av = optional_module("av", "video", "writing the generated action videos")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as out:
-        s = out.add_stream("mpeg4", rate=fps); s.height, s.width = frames.shape[1:3]; s.pix_fmt = "yuv420p"; s.bit_rate = 2_000_000
+        s = out.add_stream("mpeg4", rate=fps)
+        s.height, s.width = frames.shape[1:3]
+        s.pix_fmt = "yuv420p"
+        s.bit_rate = 2_000_000
         for f in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")): out.mux(p)
+            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")):
+                out.mux(p)
         for p in s.encode(): out.mux(p)
 
 def _video(c, n_cls, g, clip, T, W, H, rng) -> np.ndarray:
@@ -279,18 +334,21 @@ def _video(c, n_cls, g, clip, T, W, H, rng) -> np.ndarray:
     out = np.empty((T, H, W, 3), np.float32)
     for t in range(T):
         f = bg + rng.normal(0, 12, (H, W, 3))
-        cx = W / 2 + (t - T / 2) * 1.5 * np.cos(ang) + clip; cy = H / 2 + (t - T / 2) * 1.5 * np.sin(ang)
+        cx = W / 2 + (t - T / 2) * 1.5 * np.cos(ang) + clip
+        cy = H / 2 + (t - T / 2) * 1.5 * np.sin(ang)
         x0, y0 = int(np.clip(cx - side / 2, 0, W - side)), int(np.clip(cy - side / 2, 0, H - side))
         f[y0:y0 + side, x0:x0 + side] = _colour(c, n_cls); out[t] = f
     return out.clip(0, 255).astype(np.uint8)
 
 def _save_image(path, arr) -> None:
     from PIL import Image
-    Path(path).parent.mkdir(parents=True, exist_ok=True); Image.fromarray(arr.clip(0, 255).astype(np.uint8)).save(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr.clip(0, 255).astype(np.uint8)).save(path)
 
 def _bu_image(c, n_cls, rng, W=48, H=40) -> np.ndarray:
     yy, xx = np.mgrid[:H, :W]
-    img = 128 + 60 * np.sin(xx / rng.uniform(2, 5))[..., None] * np.array([1, 0.5, 0.2]) + rng.normal(0, 10, (H, W, 3))
+    img = (128 + 60 * np.sin(xx / rng.uniform(2, 5))[..., None] * np.array([1, 0.5, 0.2])
+           + rng.normal(0, 10, (H, W, 3)))
     r = rng.uniform(H / 5, H / 3); cy, cx = rng.uniform(r, H - r), rng.uniform(r, W - r)
     img[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = _colour(c, n_cls)
     return img
@@ -301,81 +359,111 @@ def _mpii_image(a, n_acts, rng, W=64, H=48) -> np.ndarray:
     return 128 + 90 * stripes[..., None] * np.array([1.0, 0.8, 0.6]) + rng.normal(0, 10, (H, W, 3))
 
 # %% ../../nbs/data/04_actions.ipynb #8f9291c9
-def write_mpii_mat(path, names: Sequence[str], img_train: Sequence[int], acts: Sequence[tuple | None]) -> None:
+def write_mpii_mat(path, names: Sequence[str], img_train: Sequence[int],
+                   acts: Sequence[tuple | None]) -> None:
     """An MPII-style `RELEASE` struct: `acts[i]` = (act_id, cat_name, act_name), or None for act_id
     -1 with empty names."""
     import scipy.io as sio
     n, empty = len(names), np.zeros((0, 0))
-    anno = np.zeros((1, n), dtype=[("image", "O"), ("annorect", "O"), ("frame_sec", "O"), ("vididx", "O")])
+    anno = np.zeros((1, n),
+                    dtype=[("image", "O"), ("annorect", "O"), ("frame_sec", "O"), ("vididx", "O")])
     act = np.zeros((n, 1), dtype=[("cat_name", "O"), ("act_name", "O"), ("act_id", "O")])
     single = np.empty((n, 1), dtype=object)
     for i, (name, a) in enumerate(zip(names, acts)):
         anno[0, i] = ({"name": name}, empty, empty, empty)
-        act[i, 0] = (empty, empty, np.array([[-1.0]])) if a is None else (a[1], a[2], np.array([[float(a[0])]]))
+        act[i, 0] = ((empty, empty, np.array([[-1.0]])) if a is None
+                     else (a[1], a[2], np.array([[float(a[0])]])))
         single[i, 0] = np.array([[1.0]])
-    release = {"annolist": anno, "img_train": np.asarray(img_train, float).reshape(1, n), "version": "12",
-               "single_person": single, "act": act, "video_list": np.array([["generated"]], dtype=object)}
-    Path(path).parent.mkdir(parents=True, exist_ok=True); sio.savemat(str(path), {"RELEASE": release})
+    release = {"annolist": anno, "img_train": np.asarray(img_train, float).reshape(1, n),
+               "version": "12", "single_person": single, "act": act,
+               "video_list": np.array([["generated"]], dtype=object)}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sio.savemat(str(path), {"RELEASE": release})
 
 # %% ../../nbs/data/04_actions.ipynb #0d3d9687
-def make_action_data(root, classes: Sequence[str] = GEN_CLASSES, groups: int = 4, clips: int = 2, test_groups=(1,),
-                     n_frames: int = 8, fps: int = 8, frame_size=(40, 30), bu_per_class: int = 4,
-                     mpii_acts=GEN_MPII_ACTS, mpii_per_act: int = 4, seed: int = 0) -> dict:
-    "Write tiny valid UCF101 / BU101 / MPII data in their published layouts under `root`; returns what was written."
+def make_action_data(root, classes: Sequence[str] = GEN_CLASSES, groups: int = 4, clips: int = 2,
+                     test_groups=(1,), n_frames: int = 8, fps: int = 8, frame_size=(40, 30),
+                     bu_per_class: int = 4, mpii_acts=GEN_MPII_ACTS, mpii_per_act: int = 4,
+                     seed: int = 0) -> dict:
+    """Write tiny valid UCF101 / BU101 / MPII data in their published layouts under `root`; returns
+    what was written."""
     root, rng, C = Path(root), np.random.default_rng(seed), len(classes)
     lists = root / UCF101_LISTS; lists.mkdir(parents=True, exist_ok=True)
-    (lists / "classInd.txt").write_text("".join(f"{i + 1} {c}\r\n" for i, c in enumerate(classes)), newline="")
+    (lists / "classInd.txt").write_text("".join(f"{i + 1} {c}\r\n"
+                                                for i, c in enumerate(classes)), newline="")
     train, test = [], []
     for c, cls in enumerate(classes):
         for g in range(1, groups + 1):
             for k in range(1, clips + 1):
                 rel = f"{cls}/v_{_UCF_FILE_NAME.get(cls, cls)}_g{g:02d}_c{k:02d}.avi"
-                write_avi(root / UCF101_VIDEOS / rel, _video(c, C, g, k, n_frames, *frame_size, rng), fps)
+                write_avi(root / UCF101_VIDEOS / rel,
+                          _video(c, C, g, k, n_frames, *frame_size, rng), fps)
                 (test if g in test_groups else train).append((rel, c))
-    (lists / "trainlist01.txt").write_text("".join(f"{r} {c + 1}\r\n" for r, c in train), newline="")
+    (lists
+     / "trainlist01.txt").write_text("".join(f"{r} {c + 1}\r\n" for r, c in train), newline="")
     (lists / "testlist01.txt").write_text("".join(f"{r}\r\n" for r, _ in test), newline="")
     bu_folder = {c: ("handstand_pushups" if c == "HandstandPushups" else c) for c in classes}
     for c, cls in enumerate(classes):
-        for j in range(bu_per_class): _save_image(root / BU101_DIR / bu_folder[cls] / f"{j + 1:04d}.jpg", _bu_image(c, C, rng))
-    for j in range(2): _save_image(root / BU101_DIR / "NotAnAction" / f"{j + 1:04d}.jpg", _bu_image(0, C, rng))
+        for j in range(bu_per_class):
+            _save_image(root / BU101_DIR / bu_folder[cls] / f"{j + 1:04d}.jpg",
+                        _bu_image(c, C, rng))
+    for j in range(2):
+        _save_image(root / BU101_DIR / "NotAnAction" / f"{j + 1:04d}.jpg", _bu_image(0, C, rng))
     (root / BU101_DIR / "Readme.txt").write_text("BU101 (generated)\n")
     names, flags, acts = [], [], []
     for a, act in enumerate(mpii_acts):
-        for j in range(mpii_per_act + 1):                                # the last one of each activity: test split
-            names.append(f"{rng.integers(10**8, 10**9):09d}.jpg"); flags.append(int(j < mpii_per_act)); acts.append(act)
-            _save_image(root / MPII_DIR / MPII_IMAGES / names[-1], _mpii_image(a, len(mpii_acts), rng))
-    for j in range(2):                                                   # training images without an activity
+        # the last one of each activity: test split
+        for j in range(mpii_per_act + 1):
+            names.append(f"{rng.integers(10**8, 10**9):09d}.jpg")
+            flags.append(int(j < mpii_per_act))
+            acts.append(act)
+            _save_image(root / MPII_DIR / MPII_IMAGES / names[-1],
+                        _mpii_image(a, len(mpii_acts), rng))
+    # training images without an activity
+    for j in range(2):
         names.append(f"{rng.integers(10**8, 10**9):09d}.jpg"); flags.append(1); acts.append(None)
         _save_image(root / MPII_DIR / MPII_IMAGES / names[-1], _mpii_image(0, len(mpii_acts), rng))
     write_mpii_mat(root / MPII_DIR / MPII_MAT, names, flags, acts)
-    return dict(classes=list(classes), train_videos=len(train), test_videos=len(test), frames_per_video=n_frames, fps=fps,
-                bu101_images=bu_per_class * C, mpii_train=mpii_per_act * len(mpii_acts), mpii_unlabelled=2, mpii_test=len(mpii_acts))
+    return dict(classes=list(classes), train_videos=len(train), test_videos=len(test),
+                frames_per_video=n_frames, fps=fps, bu101_images=bu_per_class * C,
+                mpii_train=mpii_per_act * len(mpii_acts), mpii_unlabelled=2,
+                mpii_test=len(mpii_acts))
 
 # %% ../../nbs/data/04_actions.ipynb #acbddb1f
-UCF101_SOME = GEN_CLASSES + ("Archery", "BabyCrawling", "BalanceBeam", "BandMarching", "BaseballPitch", "Basketball", "BenchPress",
-                             "Biking", "Billiards", "BlowDryHair", "BlowingCandles", "Bowling", "BreastStroke", "BrushingTeeth",
-                             "CliffDiving", "Diving", "Drumming", "Fencing", "Surfing", "TaiChi")
+UCF101_SOME = GEN_CLASSES + ("Archery", "BabyCrawling", "BalanceBeam", "BandMarching",
+                             "BaseballPitch", "Basketball", "BenchPress", "Biking", "Billiards",
+                             "BlowDryHair", "BlowingCandles", "Bowling", "BreastStroke",
+                             "BrushingTeeth", "CliffDiving", "Diving", "Drumming", "Fencing",
+                             "Surfing", "TaiChi")
 
 @PREPARERS.register("actions-generated")
 def make_action_data_cli(argv: Sequence[str]) -> int:
     """`gradmix prepare actions-generated --root DIR ...`: write tiny generated UCF101 / BU101 /
     MPII data in their layouts."""
     p = argparse.ArgumentParser(prog="gradmix prepare actions-generated",
-                                description="Write tiny generated data in the published UCF101 / BU101 / MPII layouts (for trying "
-                                            "the action pipeline without the real datasets; not for numbers).")
+                                description="Write tiny generated data in the published UCF101 / "
+                                            "BU101 / MPII layouts (for trying the action pipeline "
+                                            "without the real datasets; not for numbers).")
     p.add_argument("--root", required=True, help="where to write (a new or empty folder)")
-    p.add_argument("--classes", type=int, default=3, help=f"UCF101 classes, 2..{len(UCF101_SOME)} (default: %(default)s)")
-    p.add_argument("--groups", type=int, default=4, help="groups per class; group 1 is the test split (default: %(default)s)")
+    p.add_argument("--classes", type=int, default=3,
+                   help=f"UCF101 classes, 2..{len(UCF101_SOME)} (default: %(default)s)")
+    p.add_argument("--groups", type=int, default=4,
+                   help="groups per class; group 1 is the test split (default: %(default)s)")
     p.add_argument("--clips", type=int, default=2, help="clips per group (default: %(default)s)")
-    p.add_argument("--frames", type=int, default=8, help="frames per video, at 8 fps (default: %(default)s)")
+    p.add_argument("--frames", type=int, default=8,
+                   help="frames per video, at 8 fps (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     a = p.parse_args(list(argv))
     if not 2 <= a.classes <= len(UCF101_SOME) or a.groups < 2 or a.clips < 1 or a.frames < 1:
-        raise ConfigError(f"need 2 <= --classes <= {len(UCF101_SOME)}, --groups >= 2, --clips >= 1, --frames >= 1")
+        raise ConfigError(f"need 2 <= --classes <= {len(UCF101_SOME)}, --groups >= 2, --clips >= "
+                          f"1, --frames >= 1")
     root = Path(a.root)
-    if root.exists() and any(root.iterdir()): raise ConfigError(f"{root.resolve()} is not empty; give a new folder")
-    made = make_action_data(root, UCF101_SOME[:a.classes], a.groups, a.clips, n_frames=a.frames, seed=a.seed)
-    print(f"generated action data in {root.resolve()}: {made['train_videos']} train / {made['test_videos']} test videos, "
-          f"{made['bu101_images']} BU101 images, {made['mpii_train']} MPII training images; next: "
-          f"gradmix prepare ucf101 --root {a.root} --fps 4 --size 32")
+    if root.exists() and any(root.iterdir()):
+        raise ConfigError(f"{root.resolve()} is not empty; give a new folder")
+    made = make_action_data(root, UCF101_SOME[:a.classes], a.groups, a.clips, n_frames=a.frames,
+                            seed=a.seed)
+    print(f"generated action data in {root.resolve()}: {made['train_videos']} train / "
+          f"{made['test_videos']} test videos, {made['bu101_images']} BU101 images, "
+          f"{made['mpii_train']} MPII training images; next: gradmix prepare ucf101 --root "
+          f"{a.root} --fps 4 --size 32")
     return 0

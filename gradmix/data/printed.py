@@ -14,8 +14,9 @@ from .tasks import TASKS, build_task
 __all__ = ['PRINTED_FONTS', 'PRINTED_SEED', 'PRINTED', 'render_digits', 'printed_digits', 'printed_task']
 
 # %% ../../nbs/data/06_printed.ipynb #e7a10005
-PRINTED_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf", "DejaVuSerif.ttf",
-                 "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf",
+PRINTED_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
+                 "DejaVuSansMono.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",
+                 "DejaVuSerif-Italic.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf",
                  "STIXGeneralItalic.ttf", "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf")
 PRINTED_SEED = 20260901
 
@@ -27,7 +28,8 @@ def _colours(rng) -> tuple[tuple, tuple]:
     "A background and a foreground colour whose brightness differs by at least 80 (of 255)."
     while True:
         bg, fg = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
-        if abs(bg @ [0.299, 0.587, 0.114] - fg @ [0.299, 0.587, 0.114]) >= 80: return tuple(map(int, bg)), tuple(map(int, fg))
+        if abs(bg @ [0.299, 0.587, 0.114] - fg @ [0.299, 0.587, 0.114]) >= 80:
+            return tuple(map(int, bg)), tuple(map(int, fg))
 
 # %% ../../nbs/data/06_printed.ipynb #e7a10006
 def render_digits(labels, seed: int) -> np.ndarray:
@@ -37,11 +39,12 @@ def render_digits(labels, seed: int) -> np.ndarray:
     rng, fonts, out = np.random.default_rng(seed), {}, np.empty((len(labels), 32, 32, 3), np.uint8)
     for i, d in enumerate(labels):
         face, size = PRINTED_FONTS[rng.integers(len(PRINTED_FONTS))], int(rng.integers(34, 52))
-        if (face, size) not in fonts: fonts[face, size] = ImageFont.truetype(str(_font_dir() / face), size)
+        if (face, size) not in fonts:
+            fonts[face, size] = ImageFont.truetype(str(_font_dir() / face), size)
         bg, fg = _colours(rng)
         img = Image.new("RGB", (64, 64), bg)
-        ImageDraw.Draw(img).text((32 + int(rng.integers(-6, 7)), 32 + int(rng.integers(-6, 7))), str(int(d)),
-                                 font=fonts[face, size], fill=fg, anchor="mm")
+        ImageDraw.Draw(img).text((32 + int(rng.integers(-6, 7)), 32 + int(rng.integers(-6, 7))),
+                                 str(int(d)), font=fonts[face, size], fill=fg, anchor="mm")
         img = img.rotate(float(rng.uniform(-15, 15)), resample=Image.BILINEAR, fillcolor=bg)
         out[i] = np.asarray(img.resize((32, 32), Image.LANCZOS))
     return out
@@ -49,20 +52,32 @@ def render_digits(labels, seed: int) -> np.ndarray:
 def printed_digits(n_per_class: int, seed: int, name: str = "printed") -> ImageSet:
     "`n_per_class` printed images of every digit 0-9, preprocessed for the digit network."
     labels = np.repeat(np.arange(10), n_per_class)
-    return ImageSet(preprocess_digits(render_digits(labels, seed)), torch.from_numpy(labels).long(), name)
+    return ImageSet(preprocess_digits(render_digits(labels, seed)),
+                    torch.from_numpy(labels).long(), name)
 
 # %% ../../nbs/data/06_printed.ipynb #e7a1000b
-register_dataset("printed", lambda root, train, download: printed_digits(1000 if train else 200, PRINTED_SEED + (0 if train else 1),
-                                                                        "printed[train]" if train else "printed[test]"),
-                 has_test_split=True, description="printed digits rendered from matplotlib's fonts (10,000 train / 2,000 test, generated)")
+register_dataset("printed",
+                 lambda root, train, download: printed_digits(1000 if train else 200,
+                                                              PRINTED_SEED + (
+                                                                  0 if train else 1),
+                                                              "printed[train]" if train
+                                                              else "printed[test]"),
+                 has_test_split=True,
+                 description="printed digits rendered from matplotlib's fonts (10,000 train / "
+                             "2,000 test, generated)")
 
 # %% ../../nbs/data/06_printed.ipynb #e7a1000e
-PRINTED = dict(sources=[("printed", range(0, 5)), ("mnist", range(5, 10))], target=("mnist", range(0, 5)))
+PRINTED = dict(sources=[("printed", range(0, 5)), ("mnist", range(5, 10))],
+               target=("mnist", range(0, 5)))
 
 def printed_task(k: int, seed: int, root="data", download: bool = False, n_hval: int = 1000):
     "Printed digits 0-4 + MNIST 5-9 -> MNIST 0-4, `k` labelled target images per class."
-    return build_task(PRINTED["sources"], PRINTED["target"], k, seed, root, n_hval=n_hval, download=download)
+    return build_task(PRINTED["sources"], PRINTED["target"], k, seed, root, n_hval=n_hval,
+                      download=download)
 
-TASKS.register("printed", lambda k, seed, root, n_hval, download: printed_task(k, seed, root, download, n_hval))
+TASKS.register("printed",
+               lambda k, seed, root, n_hval, download: printed_task(k, seed, root,
+                                                                    download, n_hval))
 TASKS.register("printed-demo", lambda k, seed, root, n_hval, download: build_task(
-    [("printed", range(0, 5)), ("mnist5k", range(5, 10))], ("mnist5k", range(0, 5)), k, seed, n_hval=min(n_hval, 500), n_test=1000))
+    [("printed", range(0, 5)), ("mnist5k", range(5, 10))], ("mnist5k", range(0, 5)), k, seed,
+    n_hval=min(n_hval, 500), n_test=1000))

@@ -15,15 +15,20 @@ __all__ = ['epoch_seed', 'BatchStream', 'make_stream']
 # %% ../../nbs/data/03_streams.ipynb #d46d8ae4
 def epoch_seed(seed: int, epoch: int) -> int:
     "A 63-bit seed from (seed, epoch), free of the collisions of `seed * C + epoch`."
-    return int(np.random.SeedSequence([seed % 2**63, epoch]).generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
+    return int(np.random.SeedSequence([seed % 2**63, epoch]).generate_state(2, dtype=np.uint64)[0]
+               >> np.uint64(1))
 
 class BatchStream:
     """Endless random mini-batches from an in-memory ImageSet; batch number `step` is a pure
     function of (seed, step), so a resumed run sees the same batches."""
-    def __init__(self, data: ImageSet, batch_size: int, seed: int, device=None, labels: bool = True):
+    def __init__(self, data: ImageSet, batch_size: int, seed: int, device=None,
+                 labels: bool = True):
         if len(data) == 0: raise ConfigError(f"BatchStream: {data.name!r} is empty")
-        if batch_size < 1: raise ConfigError(f"BatchStream: batch_size must be >= 1, got {batch_size}")
-        if not labels: data = ImageSet(data.x, torch.full((len(data),), -1, dtype=torch.long), data.name)  # never hold them
+        if batch_size < 1:
+            raise ConfigError(f"BatchStream: batch_size must be >= 1, got {batch_size}")
+        # never hold them
+        if not labels:
+            data = ImageSet(data.x, torch.full((len(data),), -1, dtype=torch.long), data.name)
         self.data = data if device is None else data.to(device)
         self.n, self.seed, self.device, self.labels = len(data), seed, device, labels
         self.batch_size = min(batch_size, self.n)
@@ -48,7 +53,9 @@ class BatchStream:
         x = self.data.x[idx]
         return (x, self.data.y[idx]) if self.labels else x
 
-    def __repr__(self): return f"BatchStream({self.data.name!r}, n={self.n}, batch_size={self.batch_size}, seed={self.seed})"
+    def __repr__(self):
+        return (f"BatchStream({self.data.name!r}, n={self.n}, batch_size={self.batch_size}, "
+                f"seed={self.seed})")
 
 # %% ../../nbs/data/03_streams.ipynb #83e10ab3
 def make_stream(data, batch_size: int, seed: int, device=None, labels: bool = True):

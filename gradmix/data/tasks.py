@@ -20,7 +20,8 @@ __all__ = ['HVAL_SEED', 'TEST_SEED', 'DIGITS', 'DEMO', 'TASKS', 'Domain', 'Task'
            'demo_task', 'register_task', 'make_task']
 
 # %% ../../nbs/data/02_tasks.ipynb #b9fc54e2
-HVAL_SEED, TEST_SEED = 20200301, 20200302   # fixed generators for hval / carved test: independent of the run seed
+# fixed generators for hval / carved test: independent of the run seed
+HVAL_SEED, TEST_SEED = 20200301, 20200302
 
 @dataclass
 class Domain:
@@ -46,31 +47,39 @@ class Task:
     U: ImageSet
     test: ImageSet
     info: dict
-    index: dict = field(default_factory=dict, repr=False)  # split -> LongTensor of indices into its dataset split
-    model: str = "digit"                                    # the registered model a run builds by default
+    # split -> LongTensor of indices into its dataset split
+    index: dict = field(default_factory=dict, repr=False)
+    # the registered model a run builds by default
+    model: str = "digit"
 
     def fingerprint(self) -> str:
         """A short hash of what defines the task: its sources, target, k, seed and every split's
         indices."""
-        h = hashlib.sha1(json.dumps({k: v for k, v in self.info.items() if k != "V_index"}, sort_keys=True, default=str).encode())
-        for name in sorted(self.index): h.update(name.encode()); h.update(np.asarray(self.index[name], np.int64).tobytes())
+        h = hashlib.sha1(json.dumps({k: v for k, v in self.info.items() if k != "V_index"},
+                                    sort_keys=True, default=str).encode())
+        for name in sorted(self.index):
+            h.update(name.encode())
+            h.update(np.asarray(self.index[name], np.int64).tobytes())
         return h.hexdigest()[:16]
 
     def summary(self):
         "A table (pandas DataFrame) of every split: role, name, head, classes, size."
         import pandas as pd
         srcinfo = self.info.get("sources", [{}] * len(self.sources))
-        rows = [dict(role=f"source {i+1}", domain=d.name, data=si.get("data", d.data.name), head=d.head,
-                     classes=str(d.classes), n=len(d.data)) for i, (d, si) in enumerate(zip(self.sources, srcinfo))]
+        rows = [dict(role=f"source {i+1}", domain=d.name, data=si.get("data", d.data.name),
+                     head=d.head, classes=str(d.classes), n=len(d.data))
+                for i, (d, si) in enumerate(zip(self.sources, srcinfo))]
         t = self.info["target"]
-        rows += [dict(role=r, domain=t["name"], data=f"{t.get('test_data', t['data'])} ({t['test_from']})" if r == "test" else t["data"],
-                      head=self.target_head, classes=str(self.classes), n=len(s))
-                 for r, s in (("V", self.V), ("hval", self.hval), ("U", self.U), ("test", self.test))]
+        rows += [dict(role=r, domain=t["name"],
+                      data=f"{t.get('test_data', t['data'])} ({t['test_from']})" if r == "test"
+                      else t["data"], head=self.target_head, classes=str(self.classes), n=len(s))
+                 for r, s in (("V", self.V), ("hval", self.hval), ("U", self.U),
+                              ("test", self.test))]
         return pd.DataFrame(rows).set_index("role")
 
     def __repr__(self):
-        return (f"Task({[d.name for d in self.sources]} -> {self.info['target']['name']}, k={self.info['k']}, "
-                f"seed={self.info['seed']}, sizes={self.info['sizes']})")
+        return (f"Task({[d.name for d in self.sources]} -> {self.info['target']['name']}, "
+                f"k={self.info['k']}, seed={self.info['seed']}, sizes={self.info['sizes']})")
 
 def describe(task: Task):
     "The split-size table of `task` (see `Task.summary`)."
@@ -79,21 +88,24 @@ def describe(task: Task):
 # %% ../../nbs/data/02_tasks.ipynb #7b96009e
 def _labels(labels, where: str) -> tuple:
     try: ls = tuple(sorted(int(l) for l in labels))
-    except TypeError: raise TaskError(f"{where}: labels must be a list of integers, got {labels!r}") from None
+    except TypeError:
+        raise TaskError(f"{where}: labels must be a list of integers, got {labels!r}") from None
     if not ls: raise TaskError(f"{where}: empty label list")
     if len(set(ls)) != len(ls): raise TaskError(f"{where}: repeated labels in {labels!r}")
     return ls
 
 def _span(ls) -> str:
     "Compact label string: (5,6,7,8,9) -> '5-9', (0,2,4) -> '0,2,4'."
-    return f"{ls[0]}-{ls[-1]}" if len(ls) > 2 and ls == tuple(range(ls[0], ls[-1] + 1)) else ",".join(map(str, ls))
+    return (f"{ls[0]}-{ls[-1]}" if len(ls) > 2 and ls == tuple(range(ls[0], ls[-1] + 1))
+            else ",".join(map(str, ls)))
 
 def _pick(ds: ImageSet, ls: tuple, where: str) -> torch.Tensor:
     "Indices of `ds` whose label is in `ls`; TaskError naming any label the dataset lacks."
     present = set(ds.classes)
     missing = [l for l in ls if l not in present]
     if missing:
-        raise TaskError(f"{where}: label(s) {missing} not present in {ds.name} (its labels: {sorted(present)})")
+        raise TaskError(f"{where}: label(s) {missing} not present in {ds.name} (its labels: "
+                        f"{sorted(present)})")
     return torch.nonzero(torch.isin(ds.y, torch.tensor(ls)), as_tuple=True)[0]
 
 def _remap(ds: ImageSet, idx: torch.Tensor, ls: tuple, name: str) -> ImageSet:
@@ -109,32 +121,39 @@ def _draw(pool: torch.Tensor, n: int, gen: torch.Generator) -> tuple:
 
 # %% ../../nbs/data/02_tasks.ipynb #cca9e951
 def _checked_spec(sources, target, k, n_hval) -> tuple[list, str, tuple]:
-    "The sources [(dataset, labels)], the target dataset and labels, checked: clear errors for a task that cannot be built."
-    if not isinstance(k, int) or k < 1: raise TaskError(f"k (labelled target images per class) must be an integer >= 1, got {k!r}")
+    """The sources [(dataset, labels)], the target dataset and labels, checked: clear errors for a
+    task that cannot be built."""
+    if not isinstance(k, int) or k < 1:
+        raise TaskError(f"k (labelled target images per class) must be an integer >= 1, got {k!r}")
     if n_hval < 0: raise TaskError(f"n_hval must be >= 0, got {n_hval}")
     if not sources: raise TaskError("at least one source domain is needed")
     try: tname, tl = target
-    except (TypeError, ValueError): raise TaskError(f"target must be (dataset_name, labels), got {target!r}") from None
+    except (TypeError, ValueError):
+        raise TaskError(f"target must be (dataset_name, labels), got {target!r}") from None
     tl = _labels(tl, f"target {tname}")
     srcs = []
     for i, s in enumerate(sources):
         try: sname, sl = s
-        except (TypeError, ValueError): raise TaskError(f"source {i+1} must be (dataset_name, labels), got {s!r}") from None
+        except (TypeError, ValueError):
+            raise TaskError(f"source {i+1} must be (dataset_name, labels), got {s!r}") from None
         sl = _labels(sl, f"source {i+1} ({sname})"); dataset_info(sname)
         if sname == tname and set(sl) & set(tl):
-            raise TaskError(f"source {i+1} ({sname} {list(sl)}) and the target ({tname} {list(tl)}) use the same dataset with "
-                            f"overlapping labels {sorted(set(sl) & set(tl))}: the source would contain labelled target images. "
-                            "Use disjoint label sets or another dataset.")
+            raise TaskError(f"source {i+1} ({sname} {list(sl)}) and the target ({tname} "
+                            f"{list(tl)}) use the same dataset with overlapping labels "
+                            f"{sorted(set(sl) & set(tl))}: the source would contain labelled "
+                            f"target images. Use disjoint label sets or another dataset.")
         srcs.append((sname, sl))
     if not any(sl == tl for _, sl in srcs):
-        raise TaskError(f"no source has the target's label space {list(tl)} (sources: {[list(sl) for _, sl in srcs]}); "
-                        "GradMix needs at least one source sharing the target's head")
+        raise TaskError(f"no source has the target's label space {list(tl)} (sources: "
+                        f"{[list(sl) for _, sl in srcs]}); GradMix needs at least one source "
+                        f"sharing the target's head")
     return srcs, tname, tl
 
 def _head(labels) -> str: return "-".join(map(str, labels))
 
 def _source_domains(srcs, root, download) -> tuple[list, list]:
-    "Each source: the whole train split restricted to its labels, as a Domain; and the raw datasets' names."
+    """Each source: the whole train split restricted to its labels, as a Domain; and the raw
+    datasets' names."""
     domains, raw_names = [], []
     for i, (sname, sl) in enumerate(srcs):
         ds = load_dataset(sname, root, True, download)
@@ -146,19 +165,23 @@ def _source_domains(srcs, root, download) -> tuple[list, list]:
 
 # %% ../../nbs/data/02_tasks.ipynb #6e3cf92e
 def _target_test(tname, tl, tr, pool, n_test, root, download) -> tuple:
-    "The target's test images: its test split on its labels (or a fixed subset), else carved, fixed, from the pool."
+    """The target's test images: its test split on its labels (or a fixed subset), else carved,
+    fixed, from the pool."""
     if dataset_info(tname).has_test_split:
         te = load_dataset(tname, root, False, download)
         te_idx = _pick(te, tl, f"target test split ({tname})")
         if n_test is not None:
             if not 0 < n_test <= len(te_idx):
-                raise TaskError(f"n_test={n_test} but the {tname} test split has {len(te_idx)} images of labels {list(tl)}")
+                raise TaskError(f"n_test={n_test} but the {tname} test split has {len(te_idx)} "
+                                f"images of labels {list(tl)}")
             te_idx = _draw(te_idx, n_test, torch_generator(TEST_SEED))[0]
-        return te, te_idx, pool, "test split" + ("" if n_test is None else f" (fixed subset of {n_test})")
+        return te, te_idx, pool, "test split" + ("" if n_test is None
+                                                 else f" (fixed subset of {n_test})")
     n_test = 1000 if n_test is None else n_test
     if not 0 < n_test < len(pool):
-        raise TaskError(f"{tname} has no test split, so n_test images are carved from its {len(pool)} images of "
-                        f"labels {list(tl)}; n_test={n_test} is not in 1..{len(pool) - 1}")
+        raise TaskError(f"{tname} has no test split, so n_test images are carved from its "
+                        f"{len(pool)} images of labels {list(tl)}; n_test={n_test} is not in "
+                        f"1..{len(pool) - 1}")
     te_idx, pool = _draw(pool, n_test, torch_generator(TEST_SEED))
     return tr, te_idx, pool, f"carved from the train pool (fixed, {n_test})"
 
@@ -168,17 +191,19 @@ def _draw_v(rest, tr, tl, k: int, seed: int, tname: str) -> torch.Tensor:
     for c in tl:
         cidx = rest[tr.y[rest] == c]
         if len(cidx) < k:
-            raise TaskError(f"k={k} labelled images per class asked for, but target class {c} has only {len(cidx)} "
-                            f"images left in {tname} after the hyper-validation/test images are set aside; reduce k or n_hval")
+            raise TaskError(f"k={k} labelled images per class asked for, but target class {c} has "
+                            f"only {len(cidx)} images left in {tname} after the "
+                            f"hyper-validation/test images are set aside; reduce k or n_hval")
         v_parts.append(cidx[torch.randperm(len(cidx), generator=g)[:k]])
     return torch.cat(v_parts)
 
 # %% ../../nbs/data/02_tasks.ipynb #b6c7e7e0
-def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 1000, n_test: int | None = None,
-               download: bool = False) -> Task:
-    """MS-DTT task. `sources`: list of (dataset, labels); `target`: (dataset, labels). V = `k` per class (drawn with `seed`),
-    hval = `n_hval` images (fixed across seeds), U = the rest of the target's train pool, test = the target's test split on
-    its labels (or `n_test` images carved, fixed, from the pool when the dataset has none; default 1000)."""
+def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 1000,
+               n_test: int | None = None, download: bool = False) -> Task:
+    """MS-DTT task. `sources`: list of (dataset, labels); `target`: (dataset, labels). V = `k` per
+    class (drawn with `seed`), hval = `n_hval` images (fixed across seeds), U = the rest of the
+    target's train pool, test = the target's test split on its labels (or `n_test` images carved,
+    fixed, from the pool when the dataset has none; default 1000)."""
     srcs, tname, tl = _checked_spec(sources, target, k, n_hval)
     heads: dict = {}
     for _, sl in srcs + [(tname, tl)]: heads.setdefault(_head(sl), len(sl))
@@ -186,10 +211,12 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
     # target: test split (real or carved), then hval (fixed), then V (seeded), then U
     dataset_info(tname)                                  # an unknown target fails before it loads
     tr = load_dataset(tname, root, True, download)
-    te, te_idx, pool, test_from = _target_test(tname, tl, tr, _pick(tr, tl, f"target ({tname})"), n_test, root, download)
+    te, te_idx, pool, test_from = _target_test(tname, tl, tr, _pick(tr, tl, f"target ({tname})"),
+                                               n_test, root, download)
     if n_hval + k * len(tl) > len(pool):
-        raise TaskError(f"target pool ({tname} {list(tl)}, {len(pool)} images after the test split) is smaller than "
-                        f"n_hval + k*classes = {n_hval} + {k}*{len(tl)}; reduce n_hval or k")
+        raise TaskError(f"target pool ({tname} {list(tl)}, {len(pool)} images after the test "
+                        f"split) is smaller than n_hval + k*classes = {n_hval} + {k}*{len(tl)}; "
+                        f"reduce n_hval or k")
     hv_idx, rest = _draw(pool, n_hval, torch_generator(HVAL_SEED))
     v_idx = _draw_v(rest, tr, tl, k, seed, tname)
     u_idx = rest[~torch.isin(rest, v_idx)]
@@ -197,16 +224,19 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
     parts = {"V": v_idx, "hval": hv_idx, "U": u_idx} | ({} if te is not tr else {"test": te_idx})
     allidx = torch.cat(list(parts.values()))
     assert len(torch.unique(allidx)) == len(allidx), "internal error: target splits overlap"
-    assert len(torch.cat([v_idx, hv_idx, u_idx])) == len(pool), "internal error: target splits do not cover the pool"
+    assert len(torch.cat([v_idx, hv_idx, u_idx])) == len(pool), (
+        "internal error: target splits do not cover the pool")
 
     tn = f"{tname}[{_span(tl)}]"
-    V, hval, U = (_remap(tr, i, tl, f"{tn} {r}") for r, i in (("V", v_idx), ("hval", hv_idx), ("U", u_idx)))
+    V, hval, U = (_remap(tr, i, tl, f"{tn} {r}")
+                  for r, i in (("V", v_idx), ("hval", hv_idx), ("U", u_idx)))
     test = _remap(te, te_idx, tl, f"{tn} test")
     sizes = {"V": len(V), "hval": len(hval), "U": len(U), "test": len(test)}
-    info = {"sources": [{"dataset": n, "labels": list(l), "name": d.name, "data": r, "head": d.head, "n": len(d.data)}
+    info = {"sources": [{"dataset": n, "labels": list(l), "name": d.name, "data": r, "head": d.head,
+                         "n": len(d.data)}
                         for (n, l), d, r in zip(srcs, domains, raw_names)],
-            "target": {"dataset": tname, "labels": list(tl), "name": tn, "data": tr.name, "head": _head(tl),
-                       "test_data": te.name, "test_from": test_from},
+            "target": {"dataset": tname, "labels": list(tl), "name": tn, "data": tr.name,
+                       "head": _head(tl), "test_data": te.name, "test_from": test_from},
             "heads": dict(heads), "k": k, "seed": seed, "n_hval": n_hval, "sizes": sizes,
             "hval_seed": HVAL_SEED, "V_index": v_idx.tolist(),
             "hval_sha1": hashlib.sha1(np.asarray(hv_idx.numpy(), np.int64).tobytes()).hexdigest()}
@@ -214,13 +244,16 @@ def build_task(sources, target, k: int, seed: int, root="data", n_hval: int = 10
                 {"V": v_idx, "hval": hv_idx, "U": u_idx, "test": te_idx})
 
 # %% ../../nbs/data/02_tasks.ipynb #dd1d6aec
-DIGITS = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5))], target=("mnist", range(5, 10)))
-DEMO = dict(sources=[("optdigits", range(5, 10)), ("mnist5k", range(0, 5))], target=("mnist5k", range(5, 10)))
+DIGITS = dict(sources=[("svhn", range(5, 10)), ("mnist", range(0, 5))],
+              target=("mnist", range(5, 10)))
+DEMO = dict(sources=[("optdigits", range(5, 10)), ("mnist5k", range(0, 5))],
+            target=("mnist5k", range(5, 10)))
 
 def digits_task(k: int, seed: int, root="data", download: bool = False, n_hval: int = 1000) -> Task:
     """The paper's digit task: SVHN 5-9 + MNIST 0-4 -> MNIST 5-9, `k` labelled target images per
     class."""
-    return build_task(DIGITS["sources"], DIGITS["target"], k, seed, root, n_hval=n_hval, download=download)
+    return build_task(DIGITS["sources"], DIGITS["target"], k, seed, root, n_hval=n_hval,
+                      download=download)
 
 def demo_task(k: int, seed: int, n_hval: int = 500, n_test: int = 1000) -> Task:
     "Offline embedded task: optdigits 5-9 + mnist5k 0-4 -> mnist5k 5-9 (no files needed)."
@@ -228,21 +261,27 @@ def demo_task(k: int, seed: int, n_hval: int = 500, n_test: int = 1000) -> Task:
 
 # %% ../../nbs/data/02_tasks.ipynb #fd2161a6
 TASKS = Registry("task", builtins=["gradmix.data"])
-TASKS.register("digits", lambda k, seed, root, n_hval, download: digits_task(k, seed, root, download, n_hval))
-TASKS.register("demo", lambda k, seed, root, n_hval, download: demo_task(k, seed, n_hval=min(n_hval, 500)))
+TASKS.register("digits",
+               lambda k, seed, root, n_hval, download: digits_task(k, seed, root, download, n_hval))
+TASKS.register("demo",
+               lambda k, seed, root, n_hval, download: demo_task(k, seed, n_hval=min(n_hval, 500)))
 
 def register_task(name: str, builder: Callable) -> Callable:
     """Make task `name` available to `RunConfig(task=name)`, grids and the CLI; `builder(k, seed,
     root, n_hval, download) -> Task`."""
     try: inspect.signature(builder).bind(2, 0, "data", 1000, False)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"task {name!r}: its builder must accept (k, seed, root, n_hval, download) and return a Task ({e})") from None
+        raise ConfigError(f"task {name!r}: its builder must accept (k, seed, root, n_hval, "
+                          f"download) and return a Task ({e})") from None
     return TASKS.register(name, builder)
 
 def make_task(name: str, k: int, seed: int, data_root: str | Path = "data", n_hval: int = 1000,
               download: bool = False) -> Task:
-    "Build the registered transfer task `name` ('digits' needs real MNIST/SVHN under `data_root`; 'demo' is embedded)."
+    """Build the registered transfer task `name` ('digits' needs real MNIST/SVHN under `data_root`;
+    'demo' is embedded)."""
     task = TASKS[name](k, seed, data_root, n_hval, download)
-    if not all(hasattr(task, a) for a in ("sources", "V", "hval", "U", "test", "heads")):   # a Task (or its notebook copy)
-        raise ConfigError(f"task {name!r}: its builder returned a {type(task).__name__}, not a Task")
+    # a Task (or its notebook copy)
+    if not all(hasattr(task, a) for a in ("sources", "V", "hval", "U", "test", "heads")):
+        raise ConfigError(
+            f"task {name!r}: its builder returned a {type(task).__name__}, not a Task")
     return task

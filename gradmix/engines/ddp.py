@@ -32,7 +32,8 @@ class ShardDropout(nn.Module):
         ctx = getattr(_LOCAL, "ctx", None)
         if not self.training or ctx is None: return F.dropout(x, self.p, self.training)
         if id(self) not in ctx["noise"]:
-            ctx["noise"][id(self)] = F.dropout(torch.ones((ctx["n"], *x.shape[1:]), dtype=x.dtype, device=x.device), self.p, True)
+            ctx["noise"][id(self)] = F.dropout(torch.ones((ctx["n"], *x.shape[1:]), dtype=x.dtype,
+                                                          device=x.device), self.p, True)
         return x * ctx["noise"][id(self)][ctx["rows"]]
 
 class shard:
@@ -76,12 +77,14 @@ class ShardedEngine(EagerEngine):
     gradients whole."""
     @classmethod
     def of(cls, tr, method) -> "ShardedEngine":
-        "The engine of rank trainer `tr` running `method` (batch norms averaged on CPU where it asks)."
+        """The engine of rank trainer `tr` running `method` (batch norms averaged on CPU where it
+        asks)."""
         eng = super().of(tr, method)
         eng.device, eng.average = tr.device, getattr(tr, "average_buffers", False)
         return eng
 
-    def _rows(self, n: int) -> torch.Tensor: return shard_rows(n, dist.get_rank(), dist.get_world_size(), self.device)
+    def _rows(self, n: int) -> torch.Tensor:
+        return shard_rows(n, dist.get_rank(), dist.get_world_size(), self.device)
 
     def _updated(self) -> None:
         "After the optimizer's step: batch-norm statistics averaged over the processes (CPU)."
@@ -105,7 +108,9 @@ class ShardedEngine(EagerEngine):
         optimizer's step; the whole loss."""
         params = [p for g in self.optimizer.param_groups for p in g["params"] if p.requires_grad]
         loss = torch.stack(losses)
-        have = [(p, g) for p, g in zip(params, torch.autograd.grad(loss.sum(), params, allow_unused=True)) if g is not None]
+        have = [(p, g)
+                for p, g in zip(params, torch.autograd.grad(loss.sum(), params, allow_unused=True))
+                if g is not None]
         red = _all_reduce([g for _, g in have] + [loss.detach()])
         self.optimizer.zero_grad(set_to_none=True)
         for (p, _), g in zip(have, red[:-1]): p.grad = g
@@ -119,11 +124,13 @@ def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tupl
     summed by one all-reduce."""
     gm = self.mixer
     shared, head_ids = [p for g in gm.groups for p in g], {id(p) for p in gm.head_params}
-    joint = shard(sum(len(x) for x, _, _ in parts)) if one_pass else None   # one process draws one noise for all parts
+    # one process draws one noise for all parts
+    joint = shard(sum(len(x) for x, _, _ in parts)) if one_pass else None
     grads, hps, losses, off = [], [], [], 0
     for (x, y, h), w in zip(parts, with_head):
         rows = self._rows(len(x))
-        with (joint.rows(off + rows) if joint else shard(len(x)).rows(rows)): out = self.model(x[rows], h)
+        with (joint.rows(off + rows) if joint else shard(len(x)).rows(rows)):
+            out = self.model(x[rows], h)
         loss = F.cross_entropy(out, y[rows], reduction="sum") / len(x); off += len(x)
         hp = [p for p in self.model.head_parameters(h) if id(p) in head_ids] if w else []
         gs = torch.autograd.grad(loss, shared + hp, allow_unused=True)
@@ -132,7 +139,8 @@ def part_grads(self, parts: list, with_head: list[bool], one_pass: bool) -> tupl
     red = _all_reduce(grads + [torch.stack(losses)])
     it, n = iter(red[:-1]), len(shared)
     per = [[next(it) for _ in range(n + len(hp))] for hp in hps]
-    return red[-1], [by_group(g[:n], gm.groups) for g in per], [list(zip(hp, g[n:])) for hp, g in zip(hps, per)]
+    return (red[-1], [by_group(g[:n], gm.groups) for g in per],
+            [list(zip(hp, g[n:])) for hp, g in zip(hps, per)])
 
 @patch_to(ShardedEngine)
 def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
@@ -145,9 +153,11 @@ def check_in_sync(model: nn.Module) -> None:
     "Raise if the parameters or buffers differ from rank 0's (exact float64 checksums)."
     ts = [t for t in [*model.parameters(), *model.buffers()] if t.is_floating_point()]
     if not ts: return
-    c = torch.stack([t.detach().double().sum() for t in ts] + [t.detach().double().abs().sum() for t in ts])
+    c = torch.stack([t.detach().double().sum() for t in ts]
+                    + [t.detach().double().abs().sum() for t in ts])
     c0 = c.clone(); dist.broadcast(c0, 0)
-    if not torch.equal(c, c0): raise GradmixError(f"process {dist.get_rank()}: the parameters differ from process 0's")
+    if not torch.equal(c, c0):
+        raise GradmixError(f"process {dist.get_rank()}: the parameters differ from process 0's")
 
 class RankTrainer(Trainer):
     """The `Trainer` of one process of a data-parallel run: its method's step definition runs on a
@@ -159,7 +169,9 @@ class RankTrainer(Trainer):
         self.rank = dist.get_rank()
         replace_dropout(self.model)
         if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
-            if self.device.type == "cuda": self.modules["model"] = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)  # same parameters
+            # same parameters
+            if self.device.type == "cuda":
+                self.modules["model"] = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
             else: self.average_buffers = True
 
     def save_checkpoint(self) -> None:
@@ -169,7 +181,8 @@ class RankTrainer(Trainer):
     def save_outputs(self) -> None:
         if self.rank == 0: super().save_outputs()
 
-    def writes_to(self): return self.out if self.rank == 0 else None       # rank 0 writes (and locks) the folder
+    # rank 0 writes (and locks) the folder
+    def writes_to(self): return self.out if self.rank == 0 else None
 
     def _eval_row(self, step: int) -> dict:
         check_in_sync(self.model)
@@ -188,19 +201,23 @@ def ddp_method(cfg: RunConfig):
 def ddp_run(cfg: RunConfig, task=None, model_fn=None) -> dict:
     """Train run `cfg` data-parallel over the initialised default process group; every process
     returns the results, process 0 writes the files."""
-    if not dist.is_initialized(): raise ConfigError("ddp_run needs an initialised process group: launch with torchrun")
-    if cfg.device is None and torch.cuda.is_available(): cfg = cfg.replace(device=f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
+    if not dist.is_initialized():
+        raise ConfigError("ddp_run needs an initialised process group: launch with torchrun")
+    if cfg.device is None and torch.cuda.is_available():
+        cfg = cfg.replace(device=f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
     if cfg.threads is None and (cfg.device or "cpu").startswith("cpu"):
         cfg = cfg.replace(threads=max(1, (os.cpu_count() or 1) // dist.get_world_size()))
     if dist.get_rank() != 0: cfg = cfg.replace(progress=False)
-    return RankTrainer(task if task is not None else cfg.build_task(), ddp_method(cfg), cfg, model_fn=model_fn).fit()
+    return RankTrainer(task if task is not None else cfg.build_task(), ddp_method(cfg), cfg,
+                       model_fn=model_fn).fit()
 
 def ddp_launch(cfg: RunConfig) -> dict | None:
     """Train `cfg` data-parallel over the processes `torchrun` started (joins, then leaves, their
     group); the results on process 0, None elsewhere."""
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise ConfigError("--data-parallel runs under torchrun: "
-                          "torchrun --standalone --nproc_per_node N -m gradmix.cli train --data-parallel ...")
+                          "torchrun --standalone --nproc_per_node N -m gradmix.cli train "
+                          "--data-parallel ...")
     cuda = torch.cuda.is_available() and not (cfg.device or "").startswith("cpu")
     dist.init_process_group("nccl" if cuda else "gloo")
     try:
@@ -217,14 +234,17 @@ def as_dtype(task, dtype: torch.dtype):
     "`task` with its labelled images in `dtype` (U dropped)."
     from gradmix.data.images import ImageSet
     d = lambda s: ImageSet(s.x.to(dtype), s.y, s.name)
-    return dataclasses.replace(task, sources=[dataclasses.replace(s, data=d(s.data)) for s in task.sources],
-                               V=d(task.V), hval=d(task.hval), test=d(task.test), U=task.U.subset([]))
+    return dataclasses.replace(task, sources=[dataclasses.replace(s, data=d(s.data))
+                                              for s in task.sources],
+                               V=d(task.V), hval=d(task.hval), test=d(task.test),
+                               U=task.U.subset([]))
 
 def _float64_digit_net(heads, budget):
     from gradmix.models.nets import digit_net
     return digit_net(heads, budget.width).double()
 
-def spawn_worker(rank: int, world: int, port: int, cfgs: list[RunConfig], out: str, steps: int | None = None, dtype: str = "float32") -> None:
+def spawn_worker(rank: int, world: int, port: int, cfgs: list[RunConfig], out: str,
+                 steps: int | None = None, dtype: str = "float32") -> None:
     """Process `rank` of a local gloo group: trains each of `cfgs` data-parallel (or takes `steps`
     steps of it); saves its logs, parameters or results to `out`/rank<rank>.pt."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
@@ -234,12 +254,14 @@ def spawn_worker(rank: int, world: int, port: int, cfgs: list[RunConfig], out: s
         for cfg in cfgs:
             cfg = cfg.replace(threads=cfg.threads or 1)
             task, model_fn = cfg.build_task(), None
-            if dtype == "float64": task, model_fn = as_dtype(task, torch.float64), _float64_digit_net
+            if dtype == "float64":
+                task, model_fn = as_dtype(task, torch.float64), _float64_digit_net
             if steps is None: done.append(ddp_run(cfg, task, model_fn)); continue
             tr = RankTrainer(task, ddp_method(cfg), cfg, model_fn=model_fn)
             for m in tr.modules.values(): m.train()
             logs = [tr.method.step(tr, s) for s in range(steps)]
-            done.append(dict(logs=logs, params={n: p.detach().clone() for n, p in tr.model.named_parameters()}))
+            done.append(dict(logs=logs, params={n: p.detach().clone()
+                                                for n, p in tr.model.named_parameters()}))
         torch.save(done, Path(out) / f"rank{rank}.pt")
     finally: dist.destroy_process_group()
 

@@ -42,22 +42,26 @@ class ReplayDropout(nn.Module):
         super().__init__(); self.p = p
     def forward(self, x):
         q = getattr(_LOCAL, "masks", None)
-        if q is None:                                    # probing: record the call a separate run would make
+        # probing: record the call a separate run would make
+        if q is None:
             rec = getattr(_LOCAL, "probe", None)
-            if rec is None: raise ConfigError("ReplayDropout is only called inside a vectorised step")
+            if rec is None:
+                raise ConfigError("ReplayDropout is only called inside a vectorised step")
             rec.append((tuple(x.shape), self.p, x.dtype, x.is_contiguous())); return x
         if not q: raise ConfigError("the network called dropout more often than it did when probed")
         return x * q.pop(0)
 
 def draw_masks(rng_states: list, calls: list, device) -> list[torch.Tensor]:
-    """Per model m (generator state `rng_states[m]`, advanced in place), the noise `F.dropout` draws for `calls`
-    [(shape, p, dtype)] in order, exactly as a separate run of that model does; one (M, *shape) tensor per call."""
+    """Per model m (generator state `rng_states[m]`, advanced in place), the noise `F.dropout` draws
+    for `calls` [(shape, p, dtype)] in order, exactly as a separate run of that model does; one
+    (M, *shape) tensor per call."""
     device = torch.device(device)
     saved, out = _rng_get(device), [[] for _ in calls]
     try:
         for m, st in enumerate(rng_states):
             _rng_set(device, st)
-            for j, (shape, p, dtype) in enumerate(calls): out[j].append(F.dropout(torch.ones(shape, dtype=dtype, device=device), p, True))
+            for j, (shape, p, dtype) in enumerate(calls):
+                out[j].append(F.dropout(torch.ones(shape, dtype=dtype, device=device), p, True))
             rng_states[m] = _rng_get(device)
     finally: _rng_set(device, saved)
     return [torch.stack(o) for o in out]
@@ -69,18 +73,24 @@ def _replay_copy(module: nn.Module) -> nn.Module:
     for sub in list(m.modules()):
         for name, child in list(sub.named_children()):
             if type(child) is nn.Dropout:
-                if child.inplace: raise ConfigError("in-place dropout cannot be replayed by the vectorised trainer")
+                if child.inplace:
+                    raise ConfigError(
+                        "in-place dropout cannot be replayed by the vectorised trainer")
                 setattr(sub, name, ReplayDropout(child.p))
     return m
 
 def vectorise_model_unsupported(model: nn.Module) -> str | None:
     "Why the vectorised trainer cannot run `model` (a reason), or None."
-    if not isinstance(model, MultiHeadNet): return f"the model is a {type(model).__name__}, not a MultiHeadNet"
+    if not isinstance(model, MultiHeadNet):
+        return f"the model is a {type(model).__name__}, not a MultiHeadNet"
     for n, m in model.named_modules():
-        if isinstance(m, nn.modules.batchnorm._NormBase): return f"module {n} is a normalisation layer with running statistics"
-    if list(model.buffers()): return "the model has buffers, which a vectorised step does not update"
+        if isinstance(m, nn.modules.batchnorm._NormBase):
+            return f"module {n} is a normalisation layer with running statistics"
+    if list(model.buffers()):
+        return "the model has buffers, which a vectorised step does not update"
     for h in model.head_names:
-        if any(isinstance(m, nn.Dropout) for m in model.head(h).modules()): return f"head {h!r} has dropout (only the trunk's is replayed)"
+        if any(isinstance(m, nn.Dropout) for m in model.head(h).modules()):
+            return f"head {h!r} has dropout (only the trunk's is replayed)"
     return None
 
 _DIRECT = (nn.Conv2d, nn.Linear, nn.ReLU, nn.MaxPool2d, nn.Flatten, ReplayDropout, nn.Identity)
@@ -88,43 +98,52 @@ _DIRECT = (nn.Conv2d, nn.Linear, nn.ReLU, nn.MaxPool2d, nn.Flatten, ReplayDropou
 def _sequential_supported(trunk: nn.Module) -> bool:
     """Whether `_sequential_forward` runs `trunk`: an nn.Sequential of plain Conv2d (zero padding),
     Linear, ReLU, MaxPool2d, Flatten, dropout."""
-    if not isinstance(trunk, nn.Sequential) or type(trunk).forward is not nn.Sequential.forward: return False
+    if not isinstance(trunk, nn.Sequential) or type(trunk).forward is not nn.Sequential.forward:
+        return False
     for m in trunk:
         if type(m) not in _DIRECT: return False
-        if isinstance(m, nn.Conv2d) and (m.padding_mode != "zeros" or isinstance(m.padding, str)): return False
+        if isinstance(m, nn.Conv2d) and (m.padding_mode != "zeros" or isinstance(m.padding, str)):
+            return False
         if isinstance(m, nn.Flatten) and (m.start_dim, m.end_dim) != (1, -1): return False
         if isinstance(m, nn.MaxPool2d) and m.return_indices: return False
     return True
 
 # %% ../../nbs/engines/01_vectorised.ipynb #78c045f4
-def _sequential_forward(trunk: nn.Sequential, p: dict, X: torch.Tensor, masks: list, small_conv: int) -> torch.Tensor:
+def _sequential_forward(trunk: nn.Sequential, p: dict, X: torch.Tensor, masks: list,
+                        small_conv: int) -> torch.Tensor:
     """M models' `trunk` (stacked parameters `p`) on their own batches X (M, n, ...); dropout
     multiplies by `masks` (consumed)."""
     M, n = X.shape[:2]
-    h, grouped = X, False                                 # grouped: (n, M*C, H, W), else (M, n, ...)
+    # grouped: (n, M*C, H, W), else (M, n, ...)
+    h, grouped = X, False
     for i, m in enumerate(trunk):
         w, b = p.get(f"{i}.weight"), p.get(f"{i}.bias")
         if isinstance(m, nn.Conv2d):
             kw = dict(stride=m.stride, padding=m.padding, dilation=m.dilation)
             if m.in_channels // m.groups < small_conv:    # one convolution per model
                 if grouped: h = h.view(n, M, -1, *h.shape[2:]).transpose(0, 1)
-                h = torch.stack([F.conv2d(h[j], w[j], None if b is None else b[j], groups=m.groups, **kw) for j in range(M)], 1)
+                h = torch.stack([F.conv2d(h[j], w[j], None if b is None else b[j], groups=m.groups,
+                                          **kw) for j in range(M)], 1)
                 h = h.view(n, -1, *h.shape[3:])
             else:                                         # one grouped convolution for all models
                 if not grouped: h = h.transpose(0, 1).reshape(n, -1, *h.shape[3:])
-                h = F.conv2d(h, w.reshape(-1, *w.shape[2:]), None if b is None else b.reshape(-1), groups=M * m.groups, **kw)
+                h = F.conv2d(h, w.reshape(-1, *w.shape[2:]), None if b is None else b.reshape(-1),
+                             groups=M * m.groups, **kw)
             grouped = True
         elif isinstance(m, nn.Linear):
             if grouped: h, grouped = h.reshape(n, M, -1).transpose(0, 1), False
-            h = torch.bmm(h, w.transpose(1, 2)) if b is None else torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            h = (torch.bmm(h, w.transpose(1, 2)) if b is None
+                 else torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2)))
         elif isinstance(m, nn.ReLU): h = F.relu(h)
         elif isinstance(m, nn.MaxPool2d):
-            pool = lambda t: F.max_pool2d(t, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
+            pool = lambda t: F.max_pool2d(t, m.kernel_size, m.stride, m.padding, m.dilation,
+                                          m.ceil_mode)
             h = pool(h) if grouped else pool(h.flatten(0, 1)).unflatten(0, (M, n))
         elif isinstance(m, nn.Flatten):
             h, grouped = (h.reshape(n, M, -1).transpose(0, 1) if grouped else h.flatten(2)), False
         elif isinstance(m, ReplayDropout):
-            if not masks: raise ConfigError("the network called dropout more often than it did when probed")
+            if not masks:
+                raise ConfigError("the network called dropout more often than it did when probed")
             if grouped: h, grouped = h.reshape(n, M, *masks[0].shape[2:]).transpose(0, 1), False
             h = h * masks.pop(0)
     if masks: raise ConfigError("the network called dropout less often than it did when probed")
@@ -141,16 +160,19 @@ class StackedNet:
         self.trunk = _replay_copy(ref.trunk).to(self.device)
         self.heads = {h: copy.deepcopy(ref.head(h)).to(self.device) for h in ref.head_names}
         named = [dict(m.named_parameters()) for m in models]
-        if any(list(d) != list(named[0]) or any(d[k].shape != v.shape for k, v in named[0].items()) for d in named):
+        if any(list(d) != list(named[0]) or any(d[k].shape != v.shape for k, v in named[0].items())
+               for d in named):
             raise ConfigError("the networks of a vectorised group differ in their parameters")
         self.names, self.dtype = list(named[0]), next(iter(named[0].values())).dtype
-        self.params = {n: torch.stack([d[n].detach() for d in named]).to(self.device).requires_grad_(named[0][n].requires_grad)
-                       for n in self.names}
+        self.params = {n: torch.stack([d[n].detach() for d in named]).to(self.device)
+                       .requires_grad_(named[0][n].requires_grad) for n in self.names}
         self.trunk_keys = {n: n[len("trunk."):] for n in self.names if n.startswith("trunk.")}
         pre = {h: f"heads.{MultiHeadNet._key(h)}." for h in ref.head_names}
-        self.head_keys = {h: {n: n[len(pre[h]):] for n in self.names if n.startswith(pre[h])} for h in ref.head_names}
+        self.head_keys = {h: {n: n[len(pre[h]):] for n in self.names if n.startswith(pre[h])}
+                          for h in ref.head_names}
         self.direct = _sequential_supported(self.trunk)
-        self.small_conv = (8 if self.device.type == "cpu" else 0) if small_conv is None else small_conv
+        self.small_conv = ((8 if self.device.type == "cpu" else 0) if small_conv is None
+                           else small_conv)
         self._calls: dict = {}
 
     def logits(self, h: str, feats: torch.Tensor) -> torch.Tensor:
@@ -174,11 +196,15 @@ def dropout_calls(self, x_shape: tuple) -> list[tuple]:
         before = (torch.get_rng_state(), _rng_get(dev))
         _LOCAL.probe = rec
         try:
-            with torch.no_grad(): self.trunk.train()(torch.zeros(x_shape, dtype=self.dtype, device=dev))
+            with torch.no_grad():
+                self.trunk.train()(torch.zeros(x_shape, dtype=self.dtype, device=dev))
         finally: _LOCAL.probe = None
-        if any(not torch.equal(a, b) for a, b in zip(before, (torch.get_rng_state(), _rng_get(dev)))):
-            raise ConfigError("the network draws random numbers outside nn.Dropout, which the vectorised trainer cannot replay")
-        if not all(c for *_, c in rec): raise ConfigError("dropout on a non-contiguous tensor cannot be replayed")
+        if any(not torch.equal(a, b)
+               for a, b in zip(before, (torch.get_rng_state(), _rng_get(dev)))):
+            raise ConfigError("the network draws random numbers outside nn.Dropout, which the "
+                              "vectorised trainer cannot replay")
+        if not all(c for *_, c in rec):
+            raise ConfigError("dropout on a non-contiguous tensor cannot be replayed")
         self._calls[x_shape] = [(s, p, dt) for s, p, dt, _ in rec]
     return self._calls[x_shape]
 
@@ -192,7 +218,8 @@ def features(self, X: torch.Tensor, masks: list) -> torch.Tensor:
         _LOCAL.masks = list(ms)
         try:
             out = functional_call(self.trunk, p, (x,))
-            if _LOCAL.masks: raise ConfigError("the network called dropout less often than it did when probed")
+            if _LOCAL.masks:
+                raise ConfigError("the network called dropout less often than it did when probed")
             return out
         finally: _LOCAL.masks = None
     return vmap(f)(p, X, list(masks))
@@ -202,12 +229,14 @@ def features(self, X: torch.Tensor, masks: list) -> torch.Tensor:
 def keep(self, idx: list[int]) -> None:
     "Keep only models `idx`."
     ix = torch.tensor(idx, device=self.device)
-    self.params = {n: p.detach().index_select(0, ix).requires_grad_(p.requires_grad) for n, p in self.params.items()}
+    self.params = {n: p.detach().index_select(0, ix).requires_grad_(p.requires_grad)
+                   for n, p in self.params.items()}
     self.M = len(idx)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #e9e11ba0
 VEC_RULES = ("gradmix", "l2rw", "sum")
-GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_ema=0.0, weight_ema=0.0)   # the step below takes these only
+# the step below takes these only
+GRADMIX_AS_VECTORISED = dict(eta_mode="lr", val_ema=0.0, weight_ema=0.0)
 
 def vectorise_unsupported(cfg: RunConfig) -> str | None:
     """Why run `cfg` cannot join a vectorised group (a reason), or None when it can (its network is
@@ -215,12 +244,17 @@ def vectorise_unsupported(cfg: RunConfig) -> str | None:
     try: method = get_method(cfg.method, **cfg.options)
     except GradmixError as e: return str(e)
     kind = engine_step_kind(method)
-    if kind is None: return f"method {cfg.method!r} has no step definition, so no vectorised step (vectorised: Source-only, Target-only and the GradMix methods)"
+    if kind is None:
+        return (f"method {cfg.method!r} has no step definition, so no vectorised step (vectorised: "
+                f"Source-only, Target-only and the GradMix methods)")
     if kind is MixStep and method.opts["weighting"] not in VEC_RULES:
-        return f"weighting rule {method.opts['weighting']!r} is not vectorised (vectorised rules: {list(VEC_RULES)})"
+        return (f"weighting rule {method.opts['weighting']!r} is not vectorised (vectorised rules: "
+                f"{list(VEC_RULES)})")
     if kind is MixStep:
         off = sorted(k for k, v in GRADMIX_AS_VECTORISED.items() if method.opts.get(k, v) != v)
-        if off: return f"GradMix option(s) {off} are not vectorised (the vectorised step is the paper's: {GRADMIX_AS_VECTORISED})"
+        if off:
+            return (f"GradMix option(s) {off} are not vectorised (the vectorised step is the "
+                    f"paper's: {GRADMIX_AS_VECTORISED})")
     return None
 
 def group_key(cfg: RunConfig) -> str:
@@ -229,9 +263,12 @@ def group_key(cfg: RunConfig) -> str:
     method = get_method(cfg.method, **cfg.options)
     kind = engine_step_kind(method)
     vary = kind.varying if kind else ()
-    b = {k: v for k, v in dataclasses.asdict(cfg.get_budget()).items() if k not in ("lr", "momentum")}
-    return json.dumps(dict(method=cfg.method, options={k: v for k, v in method.opts.items() if k not in vary}, task=cfg.task,
-                           k=cfg.k, budget=b, data_root=str(cfg.data_root), device=cfg.device, model=cfg.model, threads=cfg.threads),
+    b = {k: v for k, v in dataclasses.asdict(cfg.get_budget()).items()
+         if k not in ("lr", "momentum")}
+    return json.dumps(dict(method=cfg.method,
+                           options={k: v for k, v in method.opts.items() if k not in vary},
+                           task=cfg.task, k=cfg.k, budget=b, data_root=str(cfg.data_root),
+                           device=cfg.device, model=cfg.model, threads=cfg.threads),
                       sort_keys=True, default=str)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bd195242
@@ -240,7 +277,8 @@ class Member(Trainer):
     its files as a separate run does; the group takes its steps and keeps its dropout stream in
     `rng`."""
     def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)                   # seeds and builds the network: a separate run's start
+        # seeds and builds the network: a separate run's start
+        super().__init__(*args, **kw)
         self._capture_rng()
 
     def _capture_rng(self):
@@ -250,7 +288,9 @@ class Member(Trainer):
         d = super().state_dict()
         if self.device.type == "cuda":
             d["rng"] = self.rng_cpu.clone()
-            states = torch.cuda.get_rng_state_all(); states[self.device.index or 0] = self.rng.clone(); d["cuda_rng"] = states
+            states = torch.cuda.get_rng_state_all()
+            states[self.device.index or 0] = self.rng.clone()
+            d["cuda_rng"] = states
         else: d["rng"] = self.rng.clone()
         return d
 
@@ -264,18 +304,23 @@ class Member(Trainer):
             self.load_state_dict(self.read_checkpoint())
             done = self.out / "results.json"
             if self.step_n >= self.total_steps and done.exists():
-                self.results = json.loads(done.read_text()) | dict(already_finished=True); return self.results
+                self.results = json.loads(done.read_text()) | dict(already_finished=True)
+                return self.results
         return None
 
 def _sgd_hyper(opt) -> tuple:
     """(lr, momentum) of the 'shared' and 'heads' groups of the plain SGD optimizer that
     `Trainer.make_optimizer` builds."""
-    if type(opt) is not torch.optim.SGD: raise ConfigError(f"the vectorised step replays torch.optim.SGD, not {type(opt).__name__}")
+    if type(opt) is not torch.optim.SGD:
+        raise ConfigError(f"the vectorised step replays torch.optim.SGD, not {type(opt).__name__}")
     gs = opt.param_groups
-    if [g.get("name") for g in gs] != ["shared", "heads"]: raise ConfigError("expected the SGD param groups 'shared' and 'heads'")
+    if [g.get("name") for g in gs] != ["shared", "heads"]:
+        raise ConfigError("expected the SGD param groups 'shared' and 'heads'")
     for g in gs:
-        if g["dampening"] or g["weight_decay"] or g["nesterov"] or g.get("maximize") or not g["momentum"]:
-            raise ConfigError("the vectorised step replays SGD with momentum > 0 only (no dampening, weight decay, Nesterov)")
+        if (g["dampening"] or g["weight_decay"] or g["nesterov"] or g.get("maximize")
+            or not g["momentum"]):
+            raise ConfigError("the vectorised step replays SGD with momentum > 0 only (no "
+                              "dampening, weight decay, Nesterov)")
     return gs[0]["lr"], gs[1]["lr"], gs[0]["momentum"], gs[1]["momentum"]
 
 # %% ../../nbs/engines/01_vectorised.ipynb #b312bd9d
@@ -287,7 +332,8 @@ def compile_backend(asked: str | None = None) -> str | None:
     b = asked if asked is not None else os.environ.get("GRADMIX_COMPILE") or None
     if b in (None, "0", "none"): return None
     if b == "1": b = "inductor"
-    if b not in COMPILE_BACKENDS: raise ConfigError(f"unknown compile backend {b!r}; choose one of {COMPILE_BACKENDS}")
+    if b not in COMPILE_BACKENDS:
+        raise ConfigError(f"unknown compile backend {b!r}; choose one of {COMPILE_BACKENDS}")
     return b
 
 def compiled_update(asked: str | None = None):
@@ -306,13 +352,18 @@ class VectorisedTrainer:
         self._update = compiled_update(compile)
         kinds = {engine_step_kind(m.method) for m in members}
         if len(kinds) != 1 or None in kinds or len({m.method.name for m in members}) != 1:
-            raise ConfigError(f"a vectorised group needs runs of one method with a step definition, got {[m.method.name for m in members]}")
+            raise ConfigError(f"a vectorised group needs runs of one method with a step "
+                              f"definition, got {[m.method.name for m in members]}")
         self.kind, self.members, m0 = kinds.pop(), list(members), members[0]
         for m in members:
-            if (m.device, m.total_steps, m.budget.eval_every, m.budget.ckpt_every) != (m0.device, m0.total_steps, m0.budget.eval_every, m0.budget.ckpt_every):
-                raise ConfigError("the runs of a vectorised group must share device, steps and evaluation/checkpoint cadence")
-            if [s.head for s in m.task.sources] != [s.head for s in m0.task.sources] or m.head != m0.head:
-                raise ConfigError("the runs of a vectorised group must have the same sources and heads")
+            if ((m.device, m.total_steps, m.budget.eval_every, m.budget.ckpt_every)
+                != (m0.device, m0.total_steps, m0.budget.eval_every, m0.budget.ckpt_every)):
+                raise ConfigError("the runs of a vectorised group must share device, steps and "
+                                  "evaluation/checkpoint cadence")
+            if ([s.head for s in m.task.sources] != [s.head for s in m0.task.sources]
+                or m.head != m0.head):
+                raise ConfigError(
+                    "the runs of a vectorised group must have the same sources and heads")
         if self.kind is MixStep and m0.method.opts["weighting"] not in VEC_RULES:
             raise ConfigError(f"weighting rule {m0.method.opts['weighting']!r} is not vectorised")
         self.results: list = [None] * len(members)
@@ -336,11 +387,14 @@ def _setup(self, idx: list[int]) -> None:
     self.mom_sh, self.mom_hd = (torch.tensor([h[i] for h in hy], **f32) for i in (2, 3))
     self.bufs = {}
     for n in self.shared + self.heads:
-        st = [m.optimizer.state.get(dict(m.model.named_parameters())[n], {}).get("momentum_buffer") for m in ms]
-        if any((s is None) != (st[0] is None) for s in st): raise ConfigError(f"the runs of the group differ in the optimizer state of {n}")
+        st = [m.optimizer.state.get(dict(m.model.named_parameters())[n], {}).get("momentum_buffer")
+              for m in ms]
+        if any((s is None) != (st[0] is None) for s in st):
+            raise ConfigError(f"the runs of the group differ in the optimizer state of {n}")
         self.bufs[n] = None if st[0] is None else torch.stack([s.detach() for s in st]).to(dev)
     self.step_def = ms[0].method.step_def()
-    if any(m.method.step_def() != self.step_def for m in ms): raise ConfigError("the runs of a vectorised group differ in their step")
+    if any(m.method.step_def() != self.step_def for m in ms):
+        raise ConfigError("the runs of a vectorised group differ in their step")
     if self.kind is MixStep: self._setup_mix(ms, names)
 
 @patch_to(VectorisedTrainer)
@@ -374,10 +428,12 @@ def _setup_mix(self, ms: list[Member], names: list[dict]) -> None:
     adaptive_lr."""
     gms, f64 = [m.method.gm for m in ms], dict(dtype=torch.float64, device=ms[0].device)
     self.groups = [[names[0][id(p)] for p in g] for g in gms[0].groups]
-    if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups for gm, nm in zip(gms, names)):
+    if any([[nm[id(p)] for p in g] for g in gm.groups] != self.groups
+           for gm, nm in zip(gms, names)):
         raise ConfigError("the runs of a vectorised group mix different layer groups")
     self.rule, self.rho_agg, self.acc_dtype = gms[0].rule, gms[0].rho_agg, gms[0].acc_dtype
-    self.beta, self.gamma = (torch.tensor([getattr(g, a) for g in gms], **f64) for a in ("beta", "gamma"))
+    self.beta, self.gamma = (torch.tensor([getattr(g, a) for g in gms], **f64)
+                             for a in ("beta", "gamma"))
     self.adaptive = torch.tensor([bool(g.adaptive_lr) for g in gms], device=ms[0].device)
 
 # %% ../../nbs/engines/01_vectorised.ipynb #91bc9ad2
@@ -402,7 +458,8 @@ def batches(self, step: int, which: tuple) -> list[tuple]:
     source (with 'sources'), then V (with 'V')."""
     ms = [self.members[i] for i in self.active]
     per = [trainer_batches(m, step, which) for m in ms]
-    return [(torch.stack([p[i][0] for p in per]), torch.stack([p[i][1] for p in per]), per[0][i][2]) for i in range(len(per[0]))]
+    return [(torch.stack([p[i][0] for p in per]), torch.stack([p[i][1] for p in per]), per[0][i][2])
+            for i in range(len(per[0]))]
 
 def sgd_step(params: dict, bufs: dict, grads: dict, lr: torch.Tensor, mom: torch.Tensor) -> None:
     """torch.optim.SGD's update for M runs at once (per-run lr and momentum): buf = momentum * buf +
@@ -445,19 +502,24 @@ def plain_update(self, losses: list[torch.Tensor]) -> torch.Tensor:
     learning rates); the summed losses (M,)."""
     loss, names = torch.stack(losses).sum(0), self.shared + self.heads
     gs = dict(zip(names, self._grads(loss, names)))
-    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.shared if gs[n] is not None}, self.lr_sh, self.mom_sh)
-    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.heads if gs[n] is not None}, self.lr_hd, self.mom_hd)
+    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.shared if gs[n] is not None},
+             self.lr_sh, self.mom_sh)
+    sgd_step(self.net.params, self.bufs, {n: gs[n] for n in self.heads if gs[n] is not None},
+             self.lr_hd, self.mom_hd)
     return loss.detach()
 
 # %% ../../nbs/engines/01_vectorised.ipynb #bf873c16
-def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: list, heads: dict, hyper: tuple,
-                   rule, rho_agg: str, acc_dtype) -> tuple:
-    "GradMix's update of M runs from their per-part gradients: eqs. 6-8 (`mix`), eta (eq. 9), SGD; tensor ops only."
+def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: list, heads: dict,
+                   hyper: tuple, rule, rho_agg: str, acc_dtype) -> tuple:
+    """GradMix's update of M runs from their per-part gradients: eqs. 6-8 (`mix`), eta (eq. 9), SGD;
+    tensor ops only."""
     lr_sh, mom_sh, lr_hd, mom_hd, beta, gamma, adaptive = hyper
-    res = mix_by_rule(rule, *gram_stats(src_g, val_g, acc_dtype, runs=True), rho_agg=rho_agg)   # the separate run's
+    # the separate run's
+    res = mix_by_rule(rule, *gram_stats(src_g, val_g, acc_dtype, runs=True), rho_agg=rho_agg)
     eta = torch.where(adaptive, adaptive_eta(res.rho, beta, gamma), torch.ones_like(res.rho))
     mixed = combine(src_g, res.coefs, val_g, runs=True)
-    sgd_step(params, bufs, {n: g for names, gs in zip(groups, mixed) for n, g in zip(names, gs)}, lr_sh * eta, mom_sh)
+    sgd_step(params, bufs, {n: g for names, gs in zip(groups, mixed) for n, g in zip(names, gs)},
+             lr_sh * eta, mom_sh)
     sgd_step(params, bufs, heads, lr_hd, mom_hd)
     return res, eta
 
@@ -465,9 +527,12 @@ def gradmix_update(params: dict, bufs: dict, groups: list, src_g: list, val_g: l
 def part_grads(self, parts: list[tuple], with_head: list[bool], one_pass: bool) -> tuple:
     """Every run's per-part losses (parts, M), shared-layer gradients by group and head (name,
     gradient) pairs where `with_head`."""
-    if one_pass:                                     # the separate run draws one noise tensor for all parts together
+    # the separate run draws one noise tensor for all parts together
+    if one_pass:
         full, masks, off = self._draw([parts])[0], [], 0
-        for X, _, _ in parts: masks.append([mk[:, off:off + X.shape[1]] for mk in full]); off += X.shape[1]
+        for X, _, _ in parts:
+            masks.append([mk[:, off:off + X.shape[1]] for mk in full])
+            off += X.shape[1]
     else: masks = self._draw([[p] for p in parts])
     flat, losses, shared, heads = [n for g in self.groups for n in g], [], [], []
     for (X, Y, h), mk, w in zip(parts, masks, with_head):
@@ -486,10 +551,12 @@ def mix(self, src: list, val: list, heads: list, val_heads: list) -> dict:
     summed: dict = {}
     for n, g in [*heads, *val_heads]: summed[n] = g if n not in summed else summed[n] + g
     res, eta = self._update(self.net.params, self.bufs, self.groups, src, val, summed,
-                            (self.lr_sh, self.mom_sh, self.lr_hd, self.mom_hd, self.beta, self.gamma, self.adaptive),
+                            (self.lr_sh, self.mom_sh, self.lr_hd, self.mom_hd, self.beta,
+                             self.gamma, self.adaptive),
                             self.rule, self.rho_agg, self.acc_dtype)
     co = res.coefs                                   # the keys and their order of `StepInfo.log`
-    return (dict(rho=res.rho, eta=eta, w=co.src, cos=res.cos) | ({} if co.val is None else dict(wv=co.val))
+    return (dict(rho=res.rho, eta=eta, w=co.src, cos=res.cos)
+            | ({} if co.val is None else dict(wv=co.val))
             | ({} if co.fallback is None else dict(n_degenerate=co.fallback.sum(1))))
 
 # %% ../../nbs/engines/01_vectorised.ipynb #184f6a97
@@ -519,7 +586,9 @@ def _fit(self, idx: list[int], stop_after: int | None) -> None:
     t0 = time.time()
     for step in bar or steps:
         ms = [self.members[i] for i in self.active]
-        for m, log in zip(ms, self.step(step)): m._pending.append(dict(step=step + 1, **log)); m.step_n = step + 1
+        for m, log in zip(ms, self.step(step)):
+            m._pending.append(dict(step=step + 1, **log))
+            m.step_n = step + 1
         n = step + 1
         if n % b.eval_every == 0 or n == total:
             self._sync(); ok = []
@@ -531,8 +600,12 @@ def _fit(self, idx: list[int], stop_after: int | None) -> None:
                 try: m._diverged(bad)
                 except DivergedError: self.results[i] = m.results
             if not ok: return
-            if len(ok) < len(self.active): self._keep(ok); ms = [self.members[i] for i in self.active]
-            if bar: bar.comment = f"{len(ms)} x {m0.method.name}: hval acc " + " ".join(f"{m.history[-1]['hval_acc']:.3f}" for m in ms)
+            if len(ok) < len(self.active):
+                self._keep(ok)
+                ms = [self.members[i] for i in self.active]
+            if bar:
+                bar.comment = (f"{len(ms)} x {m0.method.name}: hval acc "
+                               + " ".join(f"{m.history[-1]['hval_acc']:.3f}" for m in ms))
         stop = stop_after is not None and n >= stop_after
         if n % b.ckpt_every == 0 or n == total or stop:
             dt, t0 = time.time() - t0, time.time()
@@ -547,18 +620,21 @@ def _fit(self, idx: list[int], stop_after: int | None) -> None:
 def _share_data(task, ref, needs_u: bool):
     """`task` with its seed-independent splits (sources, hval, test) taken from `ref` when they are
     the same, and U dropped if unused."""
-    same = (task.info.get("sources") == ref.info.get("sources") and len(task.sources) == len(ref.sources)
+    same = (task.info.get("sources") == ref.info.get("sources")
+            and len(task.sources) == len(ref.sources)
             and all(torch.equal(torch.as_tensor(task.index[s]), torch.as_tensor(ref.index[s]))
                     for s in ("hval", "test") if s in task.index and s in ref.index))
     kw = dict(sources=ref.sources, hval=ref.hval, test=ref.test) if same else {}
     if not needs_u: kw["U"] = task.U.subset([])
     return dataclasses.replace(task, **kw)
 
-def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=None, compile: str | None = None) -> VectorisedTrainer:
+def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=None,
+                compile: str | None = None) -> VectorisedTrainer:
     """A `VectorisedTrainer` for runs `configs` (one method, task, k and budget; seeds and per-run
     options may differ)."""
     if len({group_key(c) for c in configs}) != 1:
-        raise ConfigError("these runs cannot share a vectorised group: they differ in more than seed, beta, gamma, adaptive_lr, lr and momentum")
+        raise ConfigError("these runs cannot share a vectorised group: they differ in more than "
+                          "seed, beta, gamma, adaptive_lr, lr and momentum")
     for c in configs:
         why = vectorise_unsupported(c)
         if why: raise ConfigError(why)
@@ -567,7 +643,8 @@ def build_group(configs: list[RunConfig], tasks: list | None = None, model_fn=No
         method = get_method(c.method, **c.options)
         task = tasks[i] if tasks is not None else c.build_task()
         ref = ref or task
-        members.append(Member(_share_data(task, ref, "U" in method.needs), method, c, model_fn=model_fn))
+        members.append(Member(_share_data(task, ref, "U" in method.needs), method, c,
+                              model_fn=model_fn))
     return VectorisedTrainer(members, compile)
 
 def near_equal_chunks(idx: list, max_models: int | None) -> list[list]:
@@ -579,21 +656,27 @@ def near_equal_chunks(idx: list, max_models: int | None) -> list[list]:
     return out
 
 # %% ../../nbs/engines/01_vectorised.ipynb #2562587e
-def train_vectorised(configs: list[RunConfig], tasks: list | None = None, max_models: int | None = None,
-                     stop_after: int | None = None, model_fn=None) -> list[dict | None]:
-    "Train runs `configs`: compatible ones in vectorised groups of at most `max_models`, the others one by one; their results, in order."
+def train_vectorised(configs: list[RunConfig], tasks: list | None = None,
+                     max_models: int | None = None, stop_after: int | None = None,
+                     model_fn=None) -> list[dict | None]:
+    """Train runs `configs`: compatible ones in vectorised groups of at most `max_models`, the
+    others one by one; their results, in order."""
     res: list = [None] * len(configs)
     groups: dict = {}
     for i, c in enumerate(configs):
-        groups.setdefault(group_key(c) if vectorise_unsupported(c) is None else ("alone", i), []).append(i)
+        groups.setdefault(group_key(c) if vectorise_unsupported(c) is None else ("alone", i),
+                          []).append(i)
     for idx in groups.values():
         for ch in near_equal_chunks(idx, max_models):
             ts = None if tasks is None else [tasks[i] for i in ch]
             if len(ch) > 1:
-                for i, r in zip(ch, build_group([configs[i] for i in ch], ts, model_fn).fit(stop_after)): res[i] = r
+                for i, r in zip(ch, build_group([configs[i] for i in ch], ts,
+                                                model_fn).fit(stop_after)):
+                    res[i] = r
                 continue
             c = configs[ch[0]]
-            tr = Trainer(ts[0] if ts else c.build_task(), get_method(c.method, **c.options), c, model_fn=model_fn)
+            tr = Trainer(ts[0] if ts else c.build_task(), get_method(c.method, **c.options), c,
+                         model_fn=model_fn)
             try: res[ch[0]] = tr.fit(stop_after)
             except DivergedError: res[ch[0]] = tr.results
     return res

@@ -21,28 +21,37 @@ __all__ = ['LRS', 'ABLATION_VARIANTS', 'REFERENCE', 'PAPER_CHECK', 'ALL_VARIANTS
            'fair_choices', 'study_choices', 'chosen_jobs', 'upper_table']
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ab100005
-LRS = (0.005, 0.01, 0.03)                       # the learning-rate grid of the fair protocol (cpu budget default 0.01)
-def _lr(lr: float) -> dict: return dict(lr=lr, finetune_lr=lr / 10)   # fine-tuning keeps the budget's 10:1 ratio
+# the learning-rate grid of the fair protocol (cpu budget default 0.01)
+LRS = (0.005, 0.01, 0.03)
+# fine-tuning keeps the budget's 10:1 ratio
+def _lr(lr: float) -> dict: return dict(lr=lr, finetune_lr=lr / 10)
 
 ABLATION_VARIANTS = {   # name: (method, options, budget overrides)
     "GradMix (paper-literal)": ("gradmix", {}, {}),
     "V trains the target head": ("gradmix", dict(val_to_heads=True), {}),
     "lr 0.005": ("gradmix", {}, _lr(0.005)), "lr 0.03": ("gradmix", {}, _lr(0.03)),
     "4000 steps": ("gradmix", {}, dict(steps=4000)),
-    "per-tensor groups": ("gradmix", dict(grouping="tensor"), {}), "whole-model group": ("gradmix", dict(grouping="model"), {}),
+    "per-tensor groups": ("gradmix", dict(grouping="tensor"), {}),
+    "whole-model group": ("gradmix", dict(grouping="model"), {}),
     "rho = sum over layers": ("gradmix", dict(rho_agg="sum"), {}),
     "eta scales the gradient": ("gradmix", dict(eta_mode="grad"), {}),
     "no normalisation (7)": ("gradmix", dict(normalize=False), {}),
-    "EMA of g_V (0.9)": ("gradmix", dict(val_ema=0.9), {}), "EMA of weights (0.9)": ("gradmix", dict(weight_ema=0.9), {}),
+    "EMA of g_V (0.9)": ("gradmix", dict(val_ema=0.9), {}),
+    "EMA of weights (0.9)": ("gradmix", dict(weight_ema=0.9), {}),
     "V head + lr 0.03": ("gradmix", dict(val_to_heads=True), _lr(0.03)),
     "V head + EMA of g_V": ("gradmix", dict(val_to_heads=True, val_ema=0.9), {}),
-    **{f"{lab}{suf}": (m, o, b) for m, lab in (("gradmix_no_adalr", "w/o AdaLR"), ("gradmix_sgd", "SGD"))
-       for suf, o, b in (("", {}, {}), (", V head", dict(val_to_heads=True), {}), (", lr 0.03", {}, _lr(0.03)))},
-    **{f"{lab}, lr {lr}": (m, {}, _lr(lr)) for m, lab in (("source_only", "Source-only"), ("finetune", "Fine-tune"),
-                                                            ("target_only", "Target-only")) for lr in LRS},
+    **{f"{lab}{suf}": (m, o, b)
+       for m, lab in (("gradmix_no_adalr", "w/o AdaLR"), ("gradmix_sgd", "SGD"))
+       for suf, o, b in (("", {}, {}), (", V head", dict(val_to_heads=True), {}),
+                         (", lr 0.03", {}, _lr(0.03)))},
+    **{f"{lab}, lr {lr}": (m, {}, _lr(lr))
+       for m, lab in (("source_only", "Source-only"), ("finetune", "Fine-tune"),
+                        ("target_only", "Target-only")) for lr in LRS},
 }
 REFERENCE = "GradMix (paper-literal)"
-PAPER_CHECK = {   # the check at the paper's budget (GPU): each method paper-literal and with the study's choices (absolute learning rates)
+# the check at the paper's budget (GPU): each method paper-literal and with the study's choices
+# (absolute learning rates)
+PAPER_CHECK = {
     "Source-only (paper-literal)": ("source_only", {}, {}),
     **{v: ABLATION_VARIANTS[v] for v in ("Source-only, lr 0.01", REFERENCE, "V head + lr 0.03")}}
 ALL_VARIANTS = ABLATION_VARIANTS | PAPER_CHECK
@@ -56,7 +65,8 @@ def study_base(base: RunConfig, jobs) -> RunConfig:
 
 def variant_job(name: str, k: int, seed: int) -> Job:
     "The run of variant `name` (of the study or of the paper-budget check) for `k` and `seed`."
-    if name not in ALL_VARIANTS: raise ConfigError(f"unknown variant {name!r}; choose from {list(ALL_VARIANTS)}")
+    if name not in ALL_VARIANTS:
+        raise ConfigError(f"unknown variant {name!r}; choose from {list(ALL_VARIANTS)}")
     m, opts, budget = ALL_VARIANTS[name]
     return job(m, k, seed, budget=budget, **opts)
 
@@ -72,14 +82,17 @@ def collect(out, variants, ks, seeds) -> pd.DataFrame:
                 if not f.exists(): continue
                 r = json.loads(f.read_text())
                 if r.get("status", "finished") != "finished": continue
-                rows.append(dict(variant=v, k=k, seed=s, test=100 * r["test_acc"], hval=100 * r["best_hval_acc"],
-                                 best_step=r["best_step"], wall_s=r.get("wall_s"), threads=r.get("torch_threads"),
-                                 ms_per_step=round(1000 * r["wall_s"] / r["steps"], 2) if r.get("wall_s") and r.get("steps") else None,
+                rows.append(dict(variant=v, k=k, seed=s, test=100 * r["test_acc"],
+                                 hval=100 * r["best_hval_acc"], best_step=r["best_step"],
+                                 wall_s=r.get("wall_s"), threads=r.get("torch_threads"),
+                                 ms_per_step=round(1000 * r["wall_s"] / r["steps"], 2)
+                                 if r.get("wall_s") and r.get("steps") else None,
                                  machine=r.get("machine")))
     return pd.DataFrame(rows)
 
 def _ms(x: pd.Series) -> str:
-    return f"{x.mean():+.2f} ± {x.sem():.2f}" if len(x) > 1 else (f"{x.mean():+.2f}" if len(x) else "–")
+    return f"{x.mean():+.2f} ± {x.sem():.2f}" if len(x) > 1 else (f"{x.mean():+.2f}"
+                                                                  if len(x) else "–")
 
 def study_table(df: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
     """Per variant and k: test and hyper-validation accuracy (mean ± s.e.) and their paired
@@ -88,14 +101,18 @@ def study_table(df: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
     out = []
     for (v, k), g in df.groupby(["variant", "k"], sort=False):
         d = g.set_index(["k", "seed"]).join(ref[["test", "hval"]], rsuffix="_ref", how="inner")
-        out.append({"variant": v, "k": k, "n": len(g), "test %": _ms(g.test).lstrip("+"), "hval %": _ms(g.hval).lstrip("+"),
-                    "Δ test vs ref": _ms(d.test - d.test_ref) if v != reference else "", "Δ hval vs ref": _ms(d.hval - d.hval_ref) if v != reference else ""})
+        out.append({"variant": v, "k": k, "n": len(g), "test %": _ms(g.test).lstrip("+"),
+                    "hval %": _ms(g.hval).lstrip("+"),
+                    "Δ test vs ref": _ms(d.test - d.test_ref) if v != reference else "",
+                    "Δ hval vs ref": _ms(d.hval - d.hval_ref) if v != reference else ""})
     return pd.DataFrame(out)
 
 def frame_markdown(df: pd.DataFrame) -> str:
     "A DataFrame as a Markdown table (no extra dependency)."
-    cells = [[str(v) for v in df.columns]] + [[str(v) for v in r] for r in df.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * len(df.columns)] + ["| " + " | ".join(r) + " |" for r in cells[1:]])
+    cells = [[str(v) for v in df.columns]] + [[str(v) for v in r]
+                                              for r in df.itertuples(index=False)]
+    return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * len(df.columns)]
+                     + ["| " + " | ".join(r) + " |" for r in cells[1:]])
 
 # %% ../../nbs/experiments/08_ablation.ipynb #132e36aa
 def paired_delta(df: pd.DataFrame, variant: str, baseline: str, col: str = "hval") -> pd.DataFrame:
@@ -116,37 +133,45 @@ def best_by_hval(df: pd.DataFrame, candidates) -> str:
 def variant_jobs(plan) -> list[Job]:
     """Every variant of the call (default: all of the study's) for each k and seed, seed-major:
     early partial results cover every variant."""
-    return unique_jobs(variant_job(v, k, s) for s in plan.seeds for k in plan.ks for v in plan.params["variants"])
+    return unique_jobs(variant_job(v, k, s) for s in plan.seeds for k in plan.ks
+                       for v in plan.params["variants"])
 
 def study_files(rows, plan) -> dict:
     """The study's files: runs.csv (one row per variant, k and seed) and its table, study.csv and
     study.md."""
     df = collect(plan.out, plan.params["variants"], plan.ks, plan.seeds)
     tab = study_table(df) if REFERENCE in set(df.variant) else pd.DataFrame()
-    return {"runs.csv": df, "study.csv": tab, "study.md": frame_markdown(tab) if len(tab) else "(no finished runs)"}
+    return {"runs.csv": df, "study.csv": tab,
+            "study.md": frame_markdown(tab) if len(tab) else "(no finished runs)"}
 
 def study_spec(name: str, variants, ks, doc: str) -> TableSpec:
     """A table of named variants (`variants`: the default set), paired with the paper-literal
     GradMix."""
-    def every_variant(plan): plan.params["variants"] = list(plan.params["variants"] or variants); return {}
-    return TableSpec(name, doc, jobs=variant_jobs, tabulate=study_files, returns=("study.csv", "study.md"),
-                     ks=ks, seeds=tuple(range(5)), params=dict(variants=None), prepare=every_variant,
+    def every_variant(plan):
+        plan.params["variants"] = list(plan.params["variants"] or variants)
+        return {}
+    return TableSpec(name, doc, jobs=variant_jobs, tabulate=study_files,
+                     returns=("study.csv", "study.md"), ks=ks, seeds=tuple(range(5)),
+                     params=dict(variants=None), prepare=every_variant,
                      configure=lambda plan, jobs: study_base(plan.base, jobs),
                      meta=lambda plan, jobs: dict(variants=plan.params["variants"]))
 
 reproduce_ablation = REPRODUCERS.register("ablation", study_spec(
     "ablation", ABLATION_VARIANTS, (2, 5),
-    "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 by default."))
+    "The ablation study on `base.task`: every variant (or `variants`) for k = 2, 5 and seeds 0-4 "
+    "by default."))
 
 # %% ../../nbs/experiments/08_ablation.ipynb #db6d470d
 reproduce_paper_check = REPRODUCERS.register("paper-check", study_spec(
     "paper-check", PAPER_CHECK, (2,),
-    "Source-only and GradMix, paper-literal and as the study chose them, at `base`'s budget (meant: `paper` on a GPU); "
-    "k = 2, seeds 0-4 by default."))
+    "Source-only and GradMix, paper-literal and as the study chose them, at `base`'s budget "
+    "(meant: `paper` on a GPU); k = 2, seeds 0-4 by default."))
 
 # %% ../../nbs/experiments/08_ablation.ipynb #29482081
-FAIR_CANDIDATES = {   # per method of Table 1's upper half: the study's variants it may choose from, on hyper-validation
-    "target_only": [f"Target-only, lr {lr}" for lr in LRS], "source_only": [f"Source-only, lr {lr}" for lr in LRS],
+# per method of Table 1's upper half: the study's variants it may choose from, on hyper-validation
+FAIR_CANDIDATES = {
+    "target_only": [f"Target-only, lr {lr}" for lr in LRS],
+    "source_only": [f"Source-only, lr {lr}" for lr in LRS],
     "finetune": [f"Fine-tune, lr {lr}" for lr in LRS],
     "gradmix": [REFERENCE, "lr 0.005", "lr 0.03", "V trains the target head", "V head + lr 0.03"],
     "gradmix_no_adalr": ["w/o AdaLR", "w/o AdaLR, lr 0.03", "w/o AdaLR, V head"],
@@ -159,19 +184,23 @@ def fair_choices(df: pd.DataFrame) -> pd.DataFrame:
     for m, cands in FAIR_CANDIDATES.items():
         have = [c for c in cands if c in set(df.variant)]
         if not have: continue
-        means, best = df[df.variant.isin(have)].groupby("variant").hval.mean(), best_by_hval(df, have)
+        means, best = (df[df.variant.isin(have)].groupby("variant").hval.mean(),
+                       best_by_hval(df, have))
         rows.append(dict(method=m, chosen=best, hval=round(float(means.max()), 2),
-                         candidates={v: round(float(means[v]), 2) for v in have}, n_runs=int((df.variant == best).sum())))
+                         candidates={v: round(float(means[v]), 2) for v in have},
+                         n_runs=int((df.variant == best).sum())))
     return pd.DataFrame(rows)
 
 # %% ../../nbs/experiments/08_ablation.ipynb #46cbbd4b
 def study_choices(plan) -> dict:
     """The study the table's choices come from (`study`, default the sibling
     `ablation-<task>-<budget>`) and its choices."""
-    study = Path(plan.params["study"] or plan.out.parent / f"ablation-{plan.base.task}-{plan.budget.name}")
+    study = Path(plan.params["study"]
+                 or plan.out.parent / f"ablation-{plan.base.task}-{plan.budget.name}")
     if not (study / "runs.csv").exists():
-        raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task {plan.base.task} --budget "
-                          f"{plan.budget.name} --out {study}` first (the choices are made on its hyper-validation accuracies)")
+        raise ConfigError(f"no ablation study in {study}: run `gradmix reproduce ablation --task "
+                          f"{plan.base.task} --budget {plan.budget.name} --out {study}` first (the "
+                          f"choices are made on its hyper-validation accuracies)")
     choices = fair_choices(pd.read_csv(study / "runs.csv"))
     missing = [m for m in TABLE1_UPPER if m not in set(choices.method)]
     if missing: raise ConfigError(f"the study in {study} has no finished runs for {missing}")
@@ -181,20 +210,25 @@ def chosen_jobs(plan) -> list[Job]:
     """Each method of Table 1's upper half as its chosen variant, every k and seed (Source-only: one
     run per seed)."""
     chosen = plan.found["choices"].set_index("method").chosen
-    return unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in plan.ks for s in plan.seeds)
+    return unique_jobs(variant_job(chosen[m], k, s) for m in TABLE1_UPPER for k in plan.ks
+                       for s in plan.seeds)
 
 # %% ../../nbs/experiments/08_ablation.ipynb #ff38903e
 def upper_table(rows, plan) -> dict:
     summary = summarize(rows)
     return {"summary.csv": summary, "table.md": markdown_table(summary, TABLE1_UPPER)}
 
+# the variants as the study ran them
+# the study's identical runs, linked
+# this call's and earlier ones'
 reproduce_table1_upper_tuned = REPRODUCERS.register("table1-upper-tuned", TableSpec(
     "table1-upper-tuned",
-    "Table 1's upper half with each method's settings chosen on hyper-validation by the ablation study in `study` "
-    "(default: the sibling folder `ablation-<task>-<budget>`).",
-    jobs=chosen_jobs, tabulate=upper_table, ks=(2, 3, 4, 5), params=dict(study=None), prepare=study_choices,
-    configure=lambda plan, jobs: study_base(plan.base, jobs),                # the variants as the study ran them
-    adopt=lambda jobs, plan: adopt_runs(jobs, plan.base, plan.out),          # the study's identical runs, linked
-    meta=lambda plan, jobs: dict(study=str(plan.found["study"]), choices=plan.found["choices"].to_dict("records"),
-                                 adopted=sum(j.dir(plan.out).is_symlink() for j in jobs)),   # this call's and earlier ones'
+    "Table 1's upper half with each method's settings chosen on hyper-validation by the ablation "
+    "study in `study` (default: the sibling folder `ablation-<task>-<budget>`).",
+    jobs=chosen_jobs, tabulate=upper_table, ks=(2, 3, 4, 5), params=dict(study=None),
+    prepare=study_choices, configure=lambda plan, jobs: study_base(plan.base, jobs),
+    adopt=lambda jobs, plan: adopt_runs(jobs, plan.base, plan.out),
+    meta=lambda plan, jobs: dict(study=str(plan.found["study"]),
+                                 choices=plan.found["choices"].to_dict("records"),
+                                 adopted=sum(j.dir(plan.out).is_symlink() for j in jobs)),
     paper="PAPER_TABLE1"))

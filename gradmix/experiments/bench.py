@@ -28,7 +28,8 @@ class RecordingRule(WeightingRule):
     "A rule that records the statistics it is given and answers with another rule."
     def __init__(self, inner: WeightingRule): super().__init__(); self.inner, self.seen = inner, []
     def __call__(self, K, b, c):
-        self.seen.append((K.detach().clone(), b.detach().clone(), c.detach().clone())); return self.inner(K, b, c)
+        self.seen.append((K.detach().clone(), b.detach().clone(), c.detach().clone()))
+        return self.inner(K, b, c)
 
 # %% ../../nbs/experiments/03_bench.ipynb #15735f82
 def _make_step_fns(width, batch, n_v, device, recorder):
@@ -40,14 +41,18 @@ def _make_step_fns(width, batch, n_v, device, recorder):
     g = torch.Generator().manual_seed(1)
     xs = [torch.randn(batch, 3, 32, 32, generator=g).to(device) for _ in range(2)]
     ys = [torch.randint(0, 5, (batch,), generator=g).to(device) for _ in range(2)]
-    xv, yv = torch.randn(n_v, 3, 32, 32, generator=g).to(device), torch.randint(0, 5, (n_v,), generator=g).to(device)
+    xv, yv = (torch.randn(n_v, 3, 32, 32, generator=g).to(device),
+              torch.randint(0, 5, (n_v,), generator=g).to(device))
     hs = ["5-9", "0-4"]
 
-    def sgd(m): return torch.optim.SGD([{"params": m.shared_parameters()}, {"params": m.head_parameters()}], lr=1e-3, momentum=0.9)
+    def sgd(m):
+        return torch.optim.SGD([{"params": m.shared_parameters()}, {"params": m.head_parameters()}],
+                               lr=1e-3, momentum=0.9)
     so = copy.deepcopy(base); so_opt = sgd(so)
     def so_step():
         f = so.features(torch.cat(xs))
-        loss = sum(F.cross_entropy(so.head(h)(f[i * batch:(i + 1) * batch]), y) for i, (h, y) in enumerate(zip(hs, ys)))
+        loss = sum(F.cross_entropy(so.head(h)(f[i * batch:(i + 1) * batch]), y)
+                   for i, (h, y) in enumerate(zip(hs, ys)))
         so_opt.zero_grad(set_to_none=True); loss.backward(); so_opt.step()
 
     def gm_step_fn(rule, fused):
@@ -55,22 +60,25 @@ def _make_step_fns(width, batch, n_v, device, recorder):
         use_fused, batches = resolve_fused(fused, m), list(zip(xs, ys, hs))
         return lambda: gradmix_step(gm, m, batches, (xv, yv), "5-9", use_fused)
     return {"source_only": so_step, "exact": gm_step_fn(recorder, False),
-            "exact_fused": gm_step_fn(get_rule("gradmix"), True), "slsqp": gm_step_fn(get_rule("gradmix", solver="slsqp"), False)}
+            "exact_fused": gm_step_fn(get_rule("gradmix"), True),
+            "slsqp": gm_step_fn(get_rule("gradmix", solver="slsqp"), False)}
 
 # %% ../../nbs/experiments/03_bench.ipynb #b928d14c
 def _rule_times(stats, device, reps: int = 3) -> dict:
     """Median ms of every registered rule on the recorded statistics (stateful rules keep their
     state across calls)."""
-    rules = {name: get_rule(name) for name in RULES} | {"gradmix[slsqp]": get_rule("gradmix", solver="slsqp")}
+    rules = ({name: get_rule(name) for name in RULES}
+             | {"gradmix[slsqp]": get_rule("gradmix", solver="slsqp")})
     times = {n: [] for n in rules}
     for _ in range(reps):
         for K, b, c in stats:
             for n, r in rules.items(): times[n].append(_timed(lambda: r(K, b, c), device))
     return {n: round(1000 * statistics.median(v), 4) for n, v in times.items()}
 
-def bench(width: int = 64, batch: int = 64, n_v: int = 25, iters: int = 20, warmup: int = 3, device="cpu",
-          progress: bool = False) -> dict:
-    "Median ms per step of Source-only and GradMix (exact, exact fused, slsqp), interleaved; their ratios; every rule's time."
+def bench(width: int = 64, batch: int = 64, n_v: int = 25, iters: int = 20, warmup: int = 3,
+          device="cpu", progress: bool = False) -> dict:
+    """Median ms per step of Source-only and GradMix (exact, exact fused, slsqp), interleaved; their
+    ratios; every rule's time."""
     for name, v in dict(width=width, batch=batch, n_v=n_v, iters=iters).items():
         if v < 1: raise ConfigError(f"bench: {name} must be >= 1, got {v}")
     if warmup < 0: raise ConfigError(f"bench: warmup must be >= 0, got {warmup}")
@@ -86,13 +94,18 @@ def bench(width: int = 64, batch: int = 64, n_v: int = 25, iters: int = 20, warm
     if progress: print()
     med = {n: 1000 * statistics.median(v) for n, v in times.items()}
     rule_ms = _rule_times(recorder.seen, device)
-    gap = max((mix(get_rule("gradmix"), *s).cos - mix(get_rule("gradmix", solver="slsqp"), *s).cos).abs().max().item()
-              for s in recorder.seen)
+    gap = max((mix(get_rule("gradmix"), *s).cos - mix(get_rule("gradmix", solver="slsqp"), *s).cos)
+              .abs().max().item() for s in recorder.seen)
     return {
-        "device": str(device), "machine": f"{platform.machine()}, {os.cpu_count()} cpus, torch threads {torch.get_num_threads()}",
-        "width": width, "batch_per_source": batch, "n_sources": 2, "n_v": n_v, "iters": iters, "warmup": warmup,
-        **{f"ms_{n if n == 'source_only' else 'gradmix_' + n}": round(v, 3) for n, v in med.items()},
-        **{f"ratio_{n}": round(med[n] / med["source_only"], 4) for n in ("exact", "exact_fused", "slsqp")},
-        "rule_ms": rule_ms, "rule_share_of_gradmix_step": round(rule_ms["gradmix"] / med["exact"], 5),
+        "device": str(device),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, torch threads "
+                   f"{torch.get_num_threads()}", "width": width, "batch_per_source": batch,
+        "n_sources": 2, "n_v": n_v, "iters": iters, "warmup": warmup,
+        **{f"ms_{n if n == 'source_only' else 'gradmix_' + n}": round(v, 3)
+           for n, v in med.items()},
+        **{f"ratio_{n}": round(med[n] / med["source_only"], 4)
+           for n in ("exact", "exact_fused", "slsqp")},
+        "rule_ms": rule_ms,
+        "rule_share_of_gradmix_step": round(rule_ms["gradmix"] / med["exact"], 5),
         "n_rule_problems": len(recorder.seen), "max_cos_gap_exact_slsqp": gap,
     }

@@ -24,27 +24,35 @@ class SkipFinished:
     def shutdown(self, wait: bool = True): self.inner.shutdown(wait=wait)
 
 # %% ../../nbs/experiments/06_executors.ipynb #ba5266dd
-_JOBQUEUE = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster", "htcondor": "HTCondorCluster"}
+_JOBQUEUE = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster",
+             "htcondor": "HTCondorCluster"}
 
 class DaskExecutor:
     """Runs jobs on a Dask cluster: the scheduler at `address`, or a cluster started for the grid
     (local processes, or dask-jobqueue's)."""
-    def __init__(self, workers: int = 1, address: str | None = None, cluster: str = "local", **cluster_opts):
+    def __init__(self, workers: int = 1, address: str | None = None, cluster: str = "local",
+                 **cluster_opts):
         try: from dask.distributed import Client, LocalCluster
-        except ImportError: raise ConfigError("the 'dask' executor needs dask.distributed: pip install 'gradmix[cluster]'") from None
+        except ImportError:
+            raise ConfigError("the 'dask' executor needs dask.distributed: pip install "
+                              "'gradmix[cluster]'") from None
         self.cluster = None
         if address: self.client = Client(address)
         else:
             if cluster == "local":
-                opts = dict(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.CRITICAL) | cluster_opts
+                opts = dict(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=logging.CRITICAL) | cluster_opts
                 self.cluster = LocalCluster(**opts)
             elif cluster in _JOBQUEUE:
                 try: import dask_jobqueue
-                except ImportError: raise ConfigError(f"cluster={cluster!r} needs dask-jobqueue: pip install dask-jobqueue") from None
+                except ImportError:
+                    raise ConfigError(f"cluster={cluster!r} needs dask-jobqueue: pip install "
+                                      f"dask-jobqueue") from None
                 self.cluster = getattr(dask_jobqueue, _JOBQUEUE[cluster])(**cluster_opts)
                 self.cluster.scale(jobs=workers)
-            else: raise ConfigError(f"unknown dask cluster {cluster!r}; choose 'local', {', '.join(map(repr, _JOBQUEUE))} or give an address")
+            else:
+                raise ConfigError(f"unknown dask cluster {cluster!r}; choose 'local', "
+                                  f"{', '.join(map(repr, _JOBQUEUE))} or give an address")
             self.client = Client(self.cluster)
     def submit(self, fn, *args): return self.client.submit(fn, *args, pure=False)
     def shutdown(self, wait: bool = True):
@@ -56,23 +64,28 @@ EXECUTORS.register("dask", lambda workers=1, **opts: SkipFinished(DaskExecutor(w
 # %% ../../nbs/experiments/06_executors.ipynb #cff5c402
 class SubmititExecutor:
     "Runs jobs as SLURM jobs (or local processes, `cluster='local'`) through submitit."
-    def __init__(self, workers: int = 1, folder: str = "runs/submitit/%j", cluster: str | None = None,
-                 max_running: int | None = None, **params):
+    def __init__(self, workers: int = 1, folder: str = "runs/submitit/%j",
+                 cluster: str | None = None, max_running: int | None = None, **params):
         try: import submitit
-        except ImportError: raise ConfigError("the 'submitit' executor needs submitit: pip install 'gradmix[cluster]'") from None
+        except ImportError:
+            raise ConfigError("the 'submitit' executor needs submitit: pip install "
+                              "'gradmix[cluster]'") from None
         self.ex = submitit.AutoExecutor(folder=folder, cluster=cluster)
         try:
             if params: self.ex.update_parameters(**params)
-        except (NameError, ValueError, TypeError) as e: raise ConfigError(f"submitit executor options: {e}") from None
+        except (NameError, ValueError, TypeError) as e:
+            raise ConfigError(f"submitit executor options: {e}") from None
         self.max_running = max_running or (workers if cluster in ("local", "debug") else None)
         self.running: deque = deque()
     def submit(self, fn, *args):
         if self.max_running:
             while len(self.running) >= self.max_running:
-                j = self.running.popleft(); j.wait()     # its result (or error) is read later by the grid
+                # its result (or error) is read later by the grid
+                j = self.running.popleft(); j.wait()
         job = self.ex.submit(fn, *args)
         if self.max_running: self.running.append(job)
         return job
     def shutdown(self, wait: bool = True): pass        # submitted jobs belong to the scheduler
 
-EXECUTORS.register("submitit", lambda workers=1, **opts: SkipFinished(SubmititExecutor(workers, **opts)))
+EXECUTORS.register("submitit",
+                   lambda workers=1, **opts: SkipFinished(SubmititExecutor(workers, **opts)))

@@ -15,8 +15,10 @@ from fastprogress.fastprogress import progress_bar
 
 from ..core import ConfigError, DivergedError, GradmixError, Registry, note, read_results_json
 from ..train.trainer import METHODS, RunConfig, Trainer, get_method
-from ..engines.vectorised import group_key, near_equal_chunks, run_group, vectorise_unsupported
-from .paper import PAPER_KS, PAPER_TABLE1   # the paper's numbers live on their own page
+from ..engines.vectorised import (group_key, near_equal_chunks, run_group,
+                                        vectorise_unsupported)
+# the paper's numbers live on their own page
+from .paper import PAPER_KS, PAPER_TABLE1
 
 # %% auto #0
 __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_jobs', 'plan_jobs', 'prerequisite_jobs',
@@ -26,13 +28,15 @@ __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_j
            'run_grid_vectorised', 'summarize', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
-METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only", "finetune": "Fine-tune",
-                 "gradmix_sgd": "GradMix SGD", "gradmix_no_adalr": "GradMix w/o AdaLR", "gradmix": "GradMix",
-                 "mme": "MME", "mdda": "MDDA", "dctn": "DCTN", "energynet": "EnergyNet",
+METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
+                 "finetune": "Fine-tune", "gradmix_sgd": "GradMix SGD",
+                 "gradmix_no_adalr": "GradMix w/o AdaLR", "gradmix": "GradMix", "mme": "MME",
+                 "mdda": "MDDA", "dctn": "DCTN", "energynet": "EnergyNet",
                  "gradmix_soft": "GradMix w/ soft label", "gradmix_hard": "GradMix w/ hard label",
                  "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch",
                  "gradmix_dn": "GradMix w/ domain BN (ours)"}
-TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmix_no_adalr", "gradmix")
+TABLE1_UPPER = ("target_only", "source_only", "finetune", "gradmix_sgd",
+                "gradmix_no_adalr", "gradmix")
 
 # %% ../../nbs/experiments/01_grid.ipynb #7f71a299
 @dataclass(frozen=True)
@@ -50,17 +54,20 @@ class Job:
     @property
     def uses_k(self) -> bool: return METHODS[self.method].uses_k
 
-    def key(self) -> tuple: return (self.method, self.k if self.uses_k else None, self.seed, self.options, self.budget)
+    def key(self) -> tuple:
+        return (self.method, self.k if self.uses_k else None, self.seed, self.options, self.budget)
 
     def dir(self, out) -> Path:
         pairs = self.options + self.budget
         tag = ["_".join(f"{k}{v}" for k, v in pairs)] if pairs else []
-        return Path(out).joinpath(self.method, *tag, f"k{self.k}" if self.uses_k else "kall", f"seed{self.seed}")
+        return Path(out).joinpath(self.method, *tag, f"k{self.k}" if self.uses_k else "kall",
+                                  f"seed{self.seed}")
 
 def job(method: str, k: int, seed: int, budget: dict | None = None, **options) -> Job:
     """A `Job` with its options given as keywords and its budget overrides (e.g. `dict(lr=0.03)`) as
     a dict."""
-    return Job(method, k, seed, tuple(sorted(options.items())), tuple(sorted((budget or {}).items())))
+    return Job(method, k, seed, tuple(sorted(options.items())),
+               tuple(sorted((budget or {}).items())))
 
 def unique_jobs(jobs) -> list[Job]:
     seen, out = set(), []
@@ -79,7 +86,8 @@ def prerequisite_jobs(j: Job, base_options: dict | None = None) -> list[Job]:
     """The runs `j` needs first (same k and seed), given the grid's options (`base_options`) and its
     own."""
     opts = options_for(j.method, base_options or {}) | j.opts
-    return [job(m, j.k, j.seed, budget=dict(j.budget), **o) for m, o in METHODS[j.method].prerequisites(opts)]
+    return [job(m, j.k, j.seed, budget=dict(j.budget), **o)
+            for m, o in METHODS[j.method].prerequisites(opts)]
 
 def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
     """`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it
@@ -89,7 +97,8 @@ def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
         if j.key() in trail: raise ConfigError(f"circular prerequisites: {[t[0] for t in trail]}")
         if j.key() not in depth:
             pre = prerequisite_jobs(j, base_options)
-            depth[j.key()] = (1 + max((visit(p, trail + (j.key(),))[0] for p in pre), default=-1), j)
+            depth[j.key()] = (1
+                              + max((visit(p, trail + (j.key(),))[0] for p in pre), default=-1), j)
         return depth[j.key()]
     for j in jobs: visit(j)
     waves = [[] for _ in range(1 + max((d for d, _ in depth.values()), default=-1))]
@@ -117,7 +126,9 @@ def check_options(methods, options: dict) -> None:
     orphans = set(plain) - set().union(*(METHODS[m].settable(plain) for m in methods))
     for key in set(options) - set(plain):
         m, _, name = key.partition(".")
-        if m not in methods: raise ConfigError(f"option {key!r} is for method {m!r}, which is not among {sorted(methods)}")
+        if m not in methods:
+            raise ConfigError(f"option {key!r} is for method {m!r}, which is not among "
+                              f"{sorted(methods)}")
         if name not in METHODS[m].settable(options_for(m, options)): orphans.add(key)
     if orphans: raise ConfigError(f"no method of {sorted(methods)} has option(s) {sorted(orphans)}")
 
@@ -125,9 +136,11 @@ def check_options(methods, options: dict) -> None:
 def job_config(j: Job, base: RunConfig, out) -> RunConfig:
     "The run configuration of job `j` in grid folder `out`."
     pre = [p.dir(out) for p in prerequisite_jobs(j, base.options)]
-    opts = options_for(j.method, base.options) | j.opts | METHODS[j.method].prerequisite_options(j.opts, pre)
+    opts = options_for(j.method, base.options) | j.opts | METHODS[j.method].prerequisite_options(
+        j.opts, pre)
     budget = base.get_budget().replace(**dict(j.budget)) if j.budget else base.budget
-    return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget, out=str(j.dir(out)), progress=False)
+    return base.replace(method=j.method, k=j.k, seed=j.seed, options=opts, budget=budget,
+                        out=str(j.dir(out)), progress=False)
 
 def recorded_results(cfg: RunConfig) -> dict | None:
     "The results.json that run `cfg`'s folder holds (finished or diverged), or None."
@@ -165,7 +178,8 @@ class InProcess:
     def shutdown(self, wait: bool = True): pass
 
 EXECUTORS = Registry("executor", builtins=["gradmix.experiments"])
-EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(workers, **opts) if workers > 1 else InProcess())
+EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(workers, **opts)
+                   if workers > 1 else InProcess())
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
 class GridProgress:
@@ -184,11 +198,13 @@ class GridProgress:
 
     def _show(self) -> None:
         if not self.bar: return
-        self.bar.comment = f"{self.n_done}/{len(self.totals)} runs done" + (f"; last {self.last}" if self.last else "")
+        self.bar.comment = f"{self.n_done}/{len(self.totals)} runs done" + (f"; last {self.last}"
+                                                                            if self.last else "")
         self.bar.update(min(sum(self.steps.values()), self.bar.total))
 
     def close(self) -> None:
-        if self.bar: self.bar.on_iter_end(); print(flush=True)    # the bar's line ends before anything else is printed
+        # the bar's line ends before anything else is printed
+        if self.bar: self.bar.on_iter_end(); print(flush=True)
 
 def _label(j: Job, r: dict) -> str:
     what = f"{100 * r['test_acc']:.2f}%" if r.get("status") == "finished" else r.get("status")
@@ -201,27 +217,34 @@ def run_finished(cfg: RunConfig) -> bool:
     r = recorded_results(cfg)
     return r is not None and r.get("status", "finished") == "finished"
 
-_WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}   # where a run's inputs lie / which code path: not what it trains
+# where a run's inputs lie / which code path: not what it trains
+_WHERE_NOT_WHAT = {"source_ckpt", "pool_dirs", "fused"}
 
 def option_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
     """Where run folder `cfg.out` holds results (`r`, read if not given): {option: (what the run was
     made with, what `cfg` asks)}."""
     r = recorded_results(cfg) if r is None else r
     if r is None: return {}
-    had = METHODS[cfg.method].former_defaults | r.get("method_opts", {})   # an option a run does not record: its former default
+    # an option a run does not record: its former default
+    had = METHODS[cfg.method].former_defaults | r.get("method_opts", {})
     want = json.loads(json.dumps(get_method(cfg.method, **cfg.options).opts, default=str))
-    return {k: (had[k], v) for k, v in want.items() if k in had and k not in _WHERE_NOT_WHAT and had[k] != v}
+    return {k: (had[k], v) for k, v in want.items()
+            if k in had and k not in _WHERE_NOT_WHAT and had[k] != v}
 
-_BUDGET_NOT_WHAT = {"name", "seeds", "ckpt_every"}   # which seeds a table runs, how often it saves: not what a run trains
+# which seeds a table runs, how often it saves: not what a run trains
+_BUDGET_NOT_WHAT = {"name", "seeds", "ckpt_every"}
 
 def budget_mismatch(cfg: RunConfig, r: dict | None = None) -> dict:
     """Where run folder `cfg.out` holds results (`r`, read if not given): {budget field or `model`:
     (what it used, what `cfg` asks)}."""
     r = recorded_results(cfg) if r is None else r
     if r is None: return {}
-    had, want = r.get("budget_cfg", {}), json.loads(json.dumps(dataclasses.asdict(cfg.get_budget()), default=str))
-    diff = {k: (had[k], v) for k, v in want.items() if k in had and k not in _BUDGET_NOT_WHAT and had[k] != v}
-    model = r.get("config", {}).get("model", cfg.model)          # runs that predate the record: taken as asked
+    had, want = (r.get("budget_cfg", {}),
+                 json.loads(json.dumps(dataclasses.asdict(cfg.get_budget()), default=str)))
+    diff = {k: (had[k], v) for k, v in want.items()
+            if k in had and k not in _BUDGET_NOT_WHAT and had[k] != v}
+    # runs that predate the record: taken as asked
+    model = r.get("config", {}).get("model", cfg.model)
     return diff | ({"model": (model, cfg.model)} if model != cfg.model else {})
 
 def _flag(k: str, v) -> str:
@@ -235,63 +258,84 @@ def check_existing_runs(cfgs) -> None:
     """A grid never reuses a finished run made with other options or another budget (it would be
     relabelled): a clear error."""
     fmt = lambda m: ", ".join(f"{k}={a!r} (asked: {b!r})" for k, (a, b) in m.items())
-    recorded = [(c, r) for c in cfgs if (r := recorded_results(c)) is not None]      # each results.json read once
+    # each results.json read once
+    recorded = [(c, r) for c in cfgs if (r := recorded_results(c)) is not None]
     bad = [(c.out, m) for c, r in recorded if (m := option_mismatch(c, r))]
     if bad:
-        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
-                          "Ask for the options they were made with (e.g. -o val_to_heads=false for GradMix runs made "
-                          "before its default changed) or choose another --out folder")
+        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with other options, e.g. "
+                          f"{bad[0][0]}: {fmt(bad[0][1])}. Ask for the options they were made with "
+                          f"(e.g. -o val_to_heads=false for GradMix runs made before its default "
+                          f"changed) or choose another --out folder")
     bad = [(c.out, m) for c, r in recorded if (m := budget_mismatch(c, r))]
     if bad:
         back = " ".join(_flag(k, a) for k, (a, _) in bad[0][1].items())
-        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with another budget, e.g. {bad[0][0]}: {fmt(bad[0][1])}. "
-                          f"Ask for what they were made with ({back}) or choose another --out folder")
+        raise ConfigError(f"{len(bad)} run folder(s) hold runs made with another budget, e.g. "
+                          f"{bad[0][0]}: {fmt(bad[0][1])}. Ask for what they were made with "
+                          f"({back}) or choose another --out folder")
 
 def local_workers(asked: int, n_runs: int) -> int:
     """Worker processes on this machine: at most one per run and per core (each run uses one
     thread); says so when it cuts."""
     cores = os.cpu_count() or 1
     n = max(1, min(asked, n_runs, cores))
-    if n < asked: note(f"--workers {asked}: {n} worker process(es), for {n_runs} run(s) on {cores} core(s)", key=f"workers{asked}-{n}")
+    if n < asked:
+        note(f"--workers {asked}: {n} worker process(es), for {n_runs} run(s) on {cores} core(s)",
+             key=f"workers{asked}-{n}")
     return n
 
 # %% ../../nbs/experiments/01_grid.ipynb #192e0e09
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
-             executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False) -> pd.DataFrame:
-    "Run every job and its prerequisites (skipping finished ones); return one row per run of `jobs`; writes runs.csv."
+             executor: str = "local", executor_opts: dict | None = None,
+             vectorise: bool | int = False) -> pd.DataFrame:
+    """Run every job and its prerequisites (skipping finished ones); return one row per run of
+    `jobs`; writes runs.csv."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
-    cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for w in waves for j in w}
+    cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out)
+            for w in waves for j in w}
     check_existing_runs(cfgs.values())
-    if vectorise:   # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int); they are finished below
-        train_groups(jobs, base, out, workers, progress, executor, executor_opts, max_models=None if vectorise is True else int(vectorise))
+    # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int);
+    # they are finished below
+    if vectorise:
+        train_groups(jobs, base, out, workers, progress, executor, executor_opts,
+                     max_models=None if vectorise is True else int(vectorise))
     if executor == "local": workers = local_workers(workers, len(cfgs))
-    totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget()) for k, c in cfgs.items()}
+    totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget())
+              for k, c in cfgs.items()}
     prog, results = GridProgress(totals, progress), {}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
-    queue = multiprocessing.Manager().Queue() if progress and isinstance(ex, ProcessPoolExecutor) else None
+    queue = (multiprocessing.Manager().Queue()
+             if progress and isinstance(ex, ProcessPoolExecutor) else None)
     def report_for(key):
         if not progress: return None
-        return QueueReport(queue, key) if queue is not None else (lambda step, total: prog.step(key, step)) if isinstance(ex, InProcess) else None
+        return (QueueReport(queue, key) if queue is not None
+                else (lambda step, total: prog.step(key, step))
+                if isinstance(ex, InProcess) else None)
     def drain():
         while queue is not None and not queue.empty(): prog.step(*queue.get())
     def done(j, f):
         try: r = f.result()
-        except Exception as e: r = dict(status="failed", error=str(e) if isinstance(e, GradmixError) else f"{type(e).__name__}: {e}")
+        except Exception as e:
+            r = dict(status="failed",
+                     error=str(e) if isinstance(e, GradmixError) else f"{type(e).__name__}: {e}")
         results[j.key()] = r; prog.finished(j.key(), _label(j, r))
     try:
         for wave in waves:
-            for j in wave:                      # a run whose prerequisite did not finish is not run: it is blocked
+            # a run whose prerequisite did not finish is not run: it is blocked
+            for j in wave:
                 if (why := _blocked_by(j, base.options, results)):
-                    results[j.key()] = r = dict(status="blocked", error=why); prog.finished(j.key(), _label(j, r))
-            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave if j.key() not in results]
+                    results[j.key()] = r = dict(status="blocked", error=why)
+                    prog.finished(j.key(), _label(j, r))
+            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave
+                       if j.key() not in results]
             while pending:
                 for item in [p for p in pending if not hasattr(p[1], "done") or p[1].done()]:
                     done(*item); pending.remove(item)
                 drain()
                 if pending: time.sleep(0.5)
-    except KeyboardInterrupt:                   # Ctrl-C, SIGTERM or a worker's stop: start no queued run
+    # Ctrl-C, SIGTERM or a worker's stop: start no queued run
+    except KeyboardInterrupt:
         cancel_queued(ex); raise
     finally:
         ex.shutdown(wait=True); prog.close()
@@ -304,19 +348,22 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
 def cancel_queued(ex) -> None:
     """Cancel the runs a process pool has not started; the busy workers finish (or, signalled too,
     checkpoint and stop)."""
-    if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)   # once: a second call waits for nothing
+    # once: a second call waits for nothing
+    if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)
 
 def _blocked_by(j: Job, options: dict, results: dict) -> str | None:
     "Why `j` cannot run (a prerequisite of this grid diverged, failed or was blocked), or None."
     bad = [(p, results[p.key()]["status"]) for p in prerequisite_jobs(j, options)
            if p.key() in results and results[p.key()].get("status", "finished") != "finished"]
-    return "; ".join(f"not run: the run it needs ({p.method} k={p.k} seed={p.seed}) {s}" for p, s in bad) or None
+    return "; ".join(f"not run: the run it needs ({p.method} k={p.k} seed={p.seed}) {s}"
+                     for p, s in bad) or None
 
 def _row(r: dict, j: Job) -> dict:
-    row = {k: r.get(k) for k in ("method", "k", "seed", "status", "test_acc", "test_acc_last", "best_step", "best_hval_acc",
-                                 "steps", "wall_s", "n_test")}
-    return row | dict(method=j.method, k=j.k, seed=j.seed, status=r.get("status", "finished"), error=r.get("error")) | \
-           {f"opt_{k}": v for k, v in j.options} | {f"budget_{k}": v for k, v in j.budget}
+    row = {k: r.get(k) for k in ("method", "k", "seed", "status", "test_acc", "test_acc_last",
+                                 "best_step", "best_hval_acc", "steps", "wall_s", "n_test")}
+    return (row | dict(method=j.method, k=j.k, seed=j.seed, status=r.get("status", "finished"),
+                       error=r.get("error")) |
+            {f"opt_{k}": v for k, v in j.options} | {f"budget_{k}": v for k, v in j.budget})
 
 def expand_source_only(df: pd.DataFrame, ks) -> pd.DataFrame:
     "Methods that do not use k have one run per seed; give them a row for every k of the table."
@@ -334,13 +381,16 @@ def plan_groups(configs: list[RunConfig], max_models: int | None = None) -> list
             by.setdefault(group_key(c), []).append(i)
     return [ch for idx in by.values() for ch in near_equal_chunks(idx, max_models) if len(ch) > 1]
 
-def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True, executor: str = "local",
-                 executor_opts: dict | None = None, max_models: int | None = None) -> None:
-    "Train the unfinished compatible runs of a grid's `jobs` as vectorised groups, one executor job per group (`run_grid(..., vectorise=True)` calls it first)."
+def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True,
+                 executor: str = "local", executor_opts: dict | None = None,
+                 max_models: int | None = None) -> None:
+    """Train the unfinished compatible runs of a grid's `jobs` as vectorised groups, one executor
+    job per group (`run_grid(..., vectorise=True)` calls it first)."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     waves = in_waves(jobs, base.options)
     check_options({j.method for w in waves for j in w}, base.options)
-    b = base.replace(threads=base.threads or 1)   # as run_grid does: a run's numbers must not depend on how many workers a grid has
+    # as run_grid does: a run's numbers must not depend on how many workers a grid has
+    b = base.replace(threads=base.threads or 1)
     todo = [c for c in (job_config(j, b, out) for w in waves for j in w) if not run_finished(c)]
     groups = plan_groups(todo, max_models)
     if groups:
@@ -351,16 +401,22 @@ def train_groups(jobs, base: RunConfig, out, workers: int = 1, progress: bool = 
                 c = todo[g[0]]
                 try:
                     res = f.result()
-                    if progress: print(f"vectorised {c.method} k={c.k}, {len(g)} runs: " + ", ".join(
-                        f"{100 * r['test_acc']:.2f}%" if r and r.get("status") == "finished" else str(r and r.get("status")) for r in res))
+                    if progress:
+                        print(f"vectorised {c.method} k={c.k}, {len(g)} runs: " + ", ".join(
+               f"{100 * r['test_acc']:.2f}%" if r and r.get("status") == "finished"
+               else str(r and r.get("status")) for r in res))
                 except Exception as e:
-                    print(f"a vectorised group of {len(g)} {c.method} runs (k={c.k}) failed ({type(e).__name__}: {e}); they run one by one")
+                    print(f"a vectorised group of {len(g)} {c.method} runs (k={c.k}) failed "
+                          f"({type(e).__name__}: {e}); they run one by one")
         finally: ex.shutdown(wait=True)
 
-def run_grid_vectorised(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True, executor: str = "local",
-                        executor_opts: dict | None = None, max_models: int | None = None):
-    "`run_grid` with the compatible runs trained first as vectorised groups, one executor job per group; the rest (and the runs of a failed group) run one by one."
-    return run_grid(jobs, base, out, workers, progress, executor, executor_opts, vectorise=max_models or True)
+def run_grid_vectorised(jobs, base: RunConfig, out, workers: int = 1, progress: bool = True,
+                        executor: str = "local", executor_opts: dict | None = None,
+                        max_models: int | None = None):
+    """`run_grid` with the compatible runs trained first as vectorised groups, one executor job per
+    group; the rest (and the runs of a failed group) run one by one."""
+    return run_grid(jobs, base, out, workers, progress, executor, executor_opts,
+                    vectorise=max_models or True)
 
 # %% ../../nbs/experiments/01_grid.ipynb #17cc47bd
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
@@ -372,13 +428,16 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     s = pd.DataFrame({"mean": g.mean(), "se": g.sem(), "n": g.count()})
     div = rows[status == "diverged"].groupby(["method", "k"]).size().rename("n_diverged")
     s = s.join(div, how="outer").reset_index()
-    s["se"] = s["se"].fillna(0.0); s["n"] = s["n"].fillna(0).astype(int); s["n_diverged"] = s["n_diverged"].fillna(0).astype(int)
+    s["se"] = s["se"].fillna(0.0)
+    s["n"] = s["n"].fillna(0).astype(int)
+    s["n_diverged"] = s["n_diverged"].fillna(0).astype(int)
     return s
 
 def _cell(r) -> str:
     if not len(r): return "–"
     r = r.iloc[0]; div = f", {int(r['n_diverged'])} diverged" if r["n_diverged"] else ""
-    return f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"] else f"diverged (n={int(r['n_diverged'])})"
+    return (f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"]
+            else f"diverged (n={int(r['n_diverged'])})")
 
 def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1) -> str:
     """A Markdown table: ours as mean +- se (n seeds; diverged runs counted apart) and the paper's
@@ -399,6 +458,8 @@ def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
     """`{diverged, failed, blocked: [...]}`: each run's method, k, seed and `extra` columns; failed
     and blocked ones with why."""
     if "status" not in rows: return dict(diverged=[], failed=[], blocked=[])
-    cols = lambda s: ["method", "k", "seed", *extra] + (["error"] if s != "diverged" and "error" in rows else [])
-    return {s: rows[rows.status == s][cols(s)].to_dict("records") for s in ("diverged", "failed", "blocked")}
+    cols = (lambda s: ["method", "k", "seed", *extra]
+            + (["error"] if s != "diverged" and "error" in rows else []))
+    return {s: rows[rows.status == s][cols(s)].to_dict("records")
+            for s in ("diverged", "failed", "blocked")}
 

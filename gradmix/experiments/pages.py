@@ -20,10 +20,13 @@ __all__ = ['BUDGET_ENV', 'DATA_ENV', 'WORKERS_ENV', 'RERUN_DIR_ENV', 'EMBEDDED_T
 
 # %% ../../nbs/experiments/11_pages.ipynb #857e1cd1
 BUDGET_ENV = "GRADMIX_BUDGET"        # a budget name: result pages rerun their reproducers at it
-DATA_ENV = "GRADMIX_DATA_ROOT"       # where the digit data lie; without it a rerun uses the embedded tasks
+# where the digit data lie; without it a rerun uses the embedded tasks
+DATA_ENV = "GRADMIX_DATA_ROOT"
 WORKERS_ENV = "GRADMIX_WORKERS"     # training processes of a rerun (default 1)
-RERUN_DIR_ENV = "GRADMIX_RERUN_DIR"  # where reruns write (default: gradmix-rerun under the system's temp folder)
-EMBEDDED_TASKS = {"digits": "demo", "printed": "printed-demo", "digits-harmful": "digits-harmful-demo"}
+# where reruns write (default: gradmix-rerun under the system's temp folder)
+RERUN_DIR_ENV = "GRADMIX_RERUN_DIR"
+EMBEDDED_TASKS = {"digits": "demo", "printed": "printed-demo",
+                  "digits-harmful": "digits-harmful-demo"}
 
 # %% ../../nbs/experiments/11_pages.ipynb #3c0e550d
 def page_budget(budget: str | None = None) -> str | None:
@@ -40,10 +43,12 @@ class PageRuns:
     """The runs a result page shows: their folder, and whether they are the committed ones, a rerun
     or a stand-in."""
     folder: Path
-    source: str          # "committed", "rerun" (at the budget asked for) or "stand-in" (committed runs missing)
+    # "committed", "rerun" (at the budget asked for) or "stand-in" (committed runs missing)
+    source: str
     task: str
     budget: str | None   # None for the committed runs: their budget is in their meta.json
-    asked: Path | None = None   # the committed folder the page asked for (named in a stand-in's note)
+    # the committed folder the page asked for (named in a stand-in's note)
+    asked: Path | None = None
 
     @property
     def committed(self) -> bool: return self.source == "committed"
@@ -54,7 +59,8 @@ class PageRuns:
         "`(runs, meta)`: the folder's runs.csv as a DataFrame and its meta.json as a dict."
         import json, pandas as pd
         if not self.exists: raise ConfigError(f"{self.folder} holds no runs.csv: nothing to show")
-        return pd.read_csv(self.folder / "runs.csv"), json.loads((self.folder / "meta.json").read_text())
+        return (pd.read_csv(self.folder / "runs.csv"),
+                json.loads((self.folder / "meta.json").read_text()))
 
 # %% ../../nbs/experiments/11_pages.ipynb #8b00d5d7
 def rerun_folder(table: str, task: str, budget: str) -> Path:
@@ -73,11 +79,14 @@ def rerun_config(task: str, budget: str, use_data: bool) -> RunConfig:
 # %% ../../nbs/experiments/11_pages.ipynb #b8970314
 def page_runs(table: str, committed, budget: str | None = None, task: str = "digits",
               stand_in: dict | None = None, **grid) -> PageRuns:
-    """The runs a page shows of reproducer `table`: the `committed` folder or, with a `budget`, a fresh run at it.
-    A rerun uses the budget's seeds unless `grid` says otherwise (`ks`, `seeds`, `variants`, ...). Without a budget and
-    without committed runs, `stand_in` (keywords of the reproducer, e.g. `dict(ks=(2,))`) asks for a smoke run on the
-    embedded task instead, so that every cell of the page still runs; without it the missing folder is returned."""
-    if table not in REPRODUCERS: raise ConfigError(f"no reproducer {table!r}; choose from {sorted(REPRODUCERS)}")
+    """The runs a page shows of reproducer `table`: the `committed` folder or, with a `budget`, a
+    fresh run at it.
+    A rerun uses the budget's seeds unless `grid` says otherwise (`ks`, `seeds`, `variants`, ...).
+    Without a budget and without committed runs, `stand_in` (keywords of the reproducer, e.g.
+    `dict(ks=(2,))`) asks for a smoke run on the embedded task instead, so that every cell of the
+    page still runs; without it the missing folder is returned."""
+    if table not in REPRODUCERS:
+        raise ConfigError(f"no reproducer {table!r}; choose from {sorted(REPRODUCERS)}")
     committed = Path(committed)
     if budget is None and ((committed / "runs.csv").exists() or stand_in is None):
         return PageRuns(committed, "committed", task, None)
@@ -85,7 +94,8 @@ def page_runs(table: str, committed, budget: str | None = None, task: str = "dig
     cfg = rerun_config(task, budget or "smoke", use_data=source == "rerun")
     out = rerun_folder(table, cfg.task, cfg.get_budget().name)
     workers = int(os.environ.get(WORKERS_ENV) or 1)
-    REPRODUCERS[table](cfg, out=out, progress=False, **{"seeds": cfg.get_budget().seeds, "workers": workers, **grid})
+    REPRODUCERS[table](cfg, out=out, progress=False,
+                       **{"seeds": cfg.get_budget().seeds, "workers": workers, **grid})
     return PageRuns(out, source, cfg.task, cfg.get_budget().name, committed)
 
 # %% ../../nbs/experiments/11_pages.ipynb #d638affd
@@ -97,14 +107,16 @@ def rerun_note(runs: PageRuns, name: str | None = None) -> str | None:
         return (f"{name} is not committed yet: showing a smoke-budget run on the {runs.task} task "
                 "(numbers meaningless)")
     if runs.source == "rerun":
-        return (f"rerun at budget {runs.budget!r} on task {runs.task!r} (seeds {list(get_budget(runs.budget).seeds)}): "
-                "the tables and figures below are this run's; the prose describes the committed runs")
+        return (f"rerun at budget {runs.budget!r} on task {runs.task!r} (seeds "
+                f"{list(get_budget(runs.budget).seeds)}): the tables and figures below are this "
+                f"run's; the prose describes the committed runs")
 
 # %% ../../nbs/experiments/11_pages.ipynb #e6e3a944
 def show_rerun_note(runs: PageRuns, name: str | None = None) -> None:
     "Display `rerun_note` as a warning box on the page (nothing for the committed runs)."
     from IPython.display import Markdown, display
-    if (note := rerun_note(runs, name)) is not None: display(Markdown(f"::: {{.callout-warning}}\n{note}\n:::"))
+    if (note := rerun_note(runs, name)) is not None:
+        display(Markdown(f"::: {{.callout-warning}}\n{note}\n:::"))
 
 # %% ../../nbs/experiments/11_pages.ipynb #a1c91b0b
 def result_pages(nbs: Path) -> list[str]:
@@ -122,9 +134,11 @@ def execute_page(nb_path: Path) -> None:
     nb, shell = read_nb(nb_path), CaptureShell(nb_path)
     with working_directory(nb_path.parent):
         for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or "nbdev_export" + "(" in cell.source: continue   # split: nbdev skips a cell holding the call
+            # split: nbdev skips a cell holding the call
+            if cell.cell_type != "code" or "nbdev_export" + "(" in cell.source: continue
             flags = extract_directives(copy.deepcopy(cell), remove=False) or {}
-            if {"notest", "slow"} & flags.keys() or flags.get("eval:", [""])[0].lower() == "false": continue
+            if {"notest", "slow"} & flags.keys() or flags.get("eval:", [""])[0].lower() == "false":
+                continue
             cell.outputs = []
             shell.cell(cell)
             if shell.exc: raise ConfigError(f"{nb_path.name}, cell {i}: {shell.exc!r}")
@@ -135,7 +149,8 @@ def project_root(start=".") -> Path:
     "The nbdev project around `start`: the nearest folder upwards that holds settings.ini."
     for d in [Path(start).resolve(), *Path(start).resolve().parents]:
         if (d / "settings.ini").exists(): return d
-    raise ConfigError(f"no settings.ini in {Path(start).resolve()} or above: run this inside a clone of the project")
+    raise ConfigError(f"no settings.ini in {Path(start).resolve()} or above: run this inside a "
+                      f"clone of the project")
 
 def scratch_project(root: Path, dest: Path) -> Path:
     """A copy of project `root` in `dest` to render from: settings, notebooks and module copied,
@@ -152,21 +167,30 @@ def rerun_site(budget: str, pages=None, out=None, data_root=None, root=".", log=
     render its site into `out`."""
     for m in ("execnb", "nbdev"): optional_module(m, "dev", "gradmix site")
     budget, root = page_budget(budget), project_root(root)
-    if budget is None: raise ConfigError("gradmix site needs --budget (e.g. smoke): the committed runs are what nbdev_docs renders")
+    if budget is None:
+        raise ConfigError("gradmix site needs --budget (e.g. smoke): the committed runs are what "
+                          "nbdev_docs renders")
     out = Path(out or root / f"_site-{budget}").resolve()
     pages = list(pages or result_pages(root / "nbs"))
     unknown = [p for p in pages if not (root / "nbs" / p).exists()]
-    if unknown: raise ConfigError(f"no such page(s) under nbs/: {unknown}; result pages: {result_pages(root / 'nbs')}")
-    if shutil.which("quarto") is None: raise ConfigError("gradmix site renders with Quarto, which is not on PATH")
+    if unknown:
+        raise ConfigError(f"no such page(s) under nbs/: {unknown}; result pages: "
+                          f"{result_pages(root / 'nbs')}")
+    if shutil.which("quarto") is None:
+        raise ConfigError("gradmix site renders with Quarto, which is not on PATH")
     env = {BUDGET_ENV: budget, **({DATA_ENV: str(Path(data_root).resolve())} if data_root else {})}
     with tempfile.TemporaryDirectory() as tmp:
         proj = scratch_project(root, Path(tmp))
-        with patch.dict(os.environ, env):                    # the pages read the budget from the environment
+        # the pages read the budget from the environment
+        with patch.dict(os.environ, env):
             for p in pages:
-                t0 = time.time(); execute_page(proj / "nbs" / p); log(f"{p}: rerun at {budget} in {time.time() - t0:.0f} s")
+                t0 = time.time()
+                execute_page(proj / "nbs" / p)
+                log(f"{p}: rerun at {budget} in {time.time() - t0:.0f} s")
         t0 = time.time()
         done = subprocess.run(["nbdev_docs"], cwd=proj, capture_output=True, text=True)
-        if done.returncode: raise ConfigError(f"nbdev_docs failed in the scratch copy:\n{done.stderr[-2000:]}")
+        if done.returncode:
+            raise ConfigError(f"nbdev_docs failed in the scratch copy:\n{done.stderr[-2000:]}")
         shutil.rmtree(out, ignore_errors=True); shutil.move(proj / "_docs", out)
         log(f"site rendered in {time.time() - t0:.0f} s: {out}/index.html")
     return out

@@ -13,24 +13,29 @@ PAPER_TABLE1 = {  # method -> accuracy % for k = 2, 3, 4, 5
     "target_only": (71.35, 77.15, 81.43, 84.83), "source_only": (82.39, 82.39, 82.39, 82.39),
     "finetune": (89.94, 89.86, 90.89, 91.96), "gradmix_sgd": (89.30, 89.78, 91.70, 92.05),
     "gradmix_no_adalr": (90.10, 90.22, 92.14, 92.92), "gradmix": (91.17, 91.45, 92.14, 93.06),
-    "mme": (90.25, 90.37, 91.38, 91.76), "mdda": (90.23, 90.28, 91.45, 91.85), "dctn": (91.81, 92.34, 92.42, 92.97),
-    "gradmix_soft": (94.62, 95.03, 95.26, 95.74), "gradmix_hard": (96.02, 96.24, 96.63, 96.84),
-    "gradmix_vat": (96.23, 96.35, 96.87, 96.94), "gradmix_mixmatch": (96.30, 96.43, 96.85, 97.02)}
+    "mme": (90.25, 90.37, 91.38, 91.76), "mdda": (90.23, 90.28, 91.45, 91.85),
+    "dctn": (91.81, 92.34, 92.42, 92.97), "gradmix_soft": (94.62, 95.03, 95.26, 95.74),
+    "gradmix_hard": (96.02, 96.24, 96.63, 96.84), "gradmix_vat": (96.23, 96.35, 96.87, 96.94),
+    "gradmix_mixmatch": (96.30, 96.43, 96.85, 97.02)}
 PAPER_KS = (2, 3, 4, 5)
 
 # %% ../../nbs/experiments/00_paper.ipynb #3f65a95a
-_T2_COLUMNS = [  # gamma = 0.0 .. 0.8; within each, beta = 5 .. 10 (the paper's Table 2, read column by column)
+# gamma = 0.0 .. 0.8; within each, beta = 5 .. 10 (the paper's Table 2, read column by column)
+_T2_COLUMNS = [
     (90.92, 90.41, 89.76, 90.05, 90.32, 90.52), (90.96, 90.75, 90.44, 90.89, 90.70, 90.03),
     (90.95, 89.95, 90.42, 90.93, 90.48, 89.67), (90.58, 90.79, 90.94, 90.57, 90.94, 90.01),
     (90.75, 90.59, 90.28, 90.77, 90.47, 89.84), (90.75, 89.95, 90.40, 90.69, 90.92, 90.51),
     (90.51, 90.58, 90.52, 89.99, 90.20, 91.45), (90.63, 90.63, 90.70, 90.58, 90.23, 90.58),
     (91.12, 90.56, 90.66, 90.71, 90.86, 90.70)]
-PAPER_TABLE2 = {(float(b), g / 10): _T2_COLUMNS[g][b - 5] for g in range(9) for b in range(5, 11)}   # (beta, gamma) -> test acc %, k=3
-PAPER_FIG4 = {k: {3: PAPER_TABLE1["gradmix_hard"][i]} for i, k in enumerate(PAPER_KS)}             # k -> {R: acc %}: only R=3 is known
+# (beta, gamma) -> test acc %, k=3
+PAPER_TABLE2 = {(float(b), g / 10): _T2_COLUMNS[g][b - 5] for g in range(9) for b in range(5, 11)}
+# k -> {R: acc %}: only R=3 is known
+PAPER_FIG4 = {k: {3: PAPER_TABLE1["gradmix_hard"][i]} for i, k in enumerate(PAPER_KS)}
 
 # %% ../../nbs/experiments/00_paper.ipynb #37508628
 TABLE3_KS = (3, 5, 10)
-PAPER_TABLE3 = {  # method -> {"frame": (k=3, 5, 10), "video": (k=3, 5, 10)}, accuracy % on UCF101 split 1 test
+# method -> {"frame": (k=3, 5, 10), "video": (k=3, 5, 10)}, accuracy % on UCF101 split 1 test
+PAPER_TABLE3 = {
     "target_only": dict(frame=(42.58, 53.31, 63.05), video=(43.74, 55.50, 64.74)),
     "source_only": dict(frame=(41.96, 41.96, 41.96), video=(43.46, 43.46, 43.46)),
     "finetune": dict(frame=(55.86, 60.55, 66.77), video=(58.57, 66.01, 70.21)),

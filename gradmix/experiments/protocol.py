@@ -20,8 +20,10 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'tuning_choices_of', 'table1_files', 'run_mdda_study', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
-LRS = (0.005, 0.01, 0.03)   # the ablation study's grid (a test checks they agree; importing it here would be circular)
-TUNED_METHODS = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmix_no_adalr", "gradmix", "mme", "mdda", "dctn")
+# the ablation study's grid (a test checks they agree; importing it here would be circular)
+LRS = (0.005, 0.01, 0.03)
+TUNED_METHODS = ("target_only", "source_only", "finetune", "gradmix_sgd", "gradmix_no_adalr",
+                 "gradmix", "mme", "mdda", "dctn")
 BACKBONES = ("digit", "digit_bn")
 
 def lr_budget(lr: float) -> dict:
@@ -31,7 +33,8 @@ def lr_budget(lr: float) -> dict:
 def tuning_jobs(methods, ks, seeds, lr: float) -> list[Job]:
     """Every method at learning rate `lr` for each k and seed (seed-major, so partial results cover
     every method)."""
-    return unique_jobs(job(m, k, s, budget=lr_budget(lr)) for s in seeds for k in ks for m in methods)
+    return unique_jobs(job(m, k, s, budget=lr_budget(lr)) for s in seeds for k in ks
+                       for m in methods)
 
 def lr_order(lrs, base_lr: float) -> list[float]:
     """The grid, the budget's own rate first, then outwards: an interrupted grid has the most useful
@@ -48,7 +51,8 @@ def tuning_summary(rows: pd.DataFrame) -> pd.DataFrame:
     g = ok.groupby(["backbone", "method", "lr"])
     s = pd.DataFrame({"hval": g.hval.mean(), "hval_se": g.hval.sem(),
                       "test": g.test.mean(), "n": g.hval.count()})
-    div = r[r.status == "diverged"].groupby(["backbone", "method", "lr"]).size().rename("n_diverged")
+    div = r[r.status == "diverged"].groupby(["backbone", "method",
+                                             "lr"]).size().rename("n_diverged")
     s = s.join(div, how="outer").fillna({"n": 0, "n_diverged": 0, "hval_se": 0.0}).reset_index()
     return s.astype({"n": int, "n_diverged": int})
 
@@ -63,15 +67,19 @@ def choose_backbone(summary: pd.DataFrame, lr: float, methods) -> str | None:
     """The backbone whose methods at `lr` have the higher mean hyper-validation (None until one has
     every method finished)."""
     at = summary[(summary.lr == lr) & summary.method.isin(methods)]
-    complete = [b for b, g in at.groupby("backbone") if set(g.method) == set(methods) and (g.n > 0).all()]
+    complete = [b for b, g in at.groupby("backbone")
+                if set(g.method) == set(methods) and (g.n > 0).all()]
     score = at[at.backbone.isin(complete)].groupby("backbone").hval.mean()
     return score.idxmax() if len(score) else None
 
 def tuning_choices(rows: pd.DataFrame, backbone_lr: float, summary: pd.DataFrame | None = None
                    ) -> tuple[pd.DataFrame, str | None]:
-    "Each method's chosen lr per backbone (with its accuracies), and the backbone chosen at `backbone_lr`."
-    s = tuning_summary(rows) if summary is None else summary      # `summary`: the rows' tuning_summary, if made already
-    picks = pd.DataFrame([_pick_lr(g) for _, g in s.groupby(["backbone", "method"])]).reset_index(drop=True)
+    """Each method's chosen lr per backbone (with its accuracies), and the backbone chosen at
+    `backbone_lr`."""
+    # `summary`: the rows' tuning_summary, if made already
+    s = tuning_summary(rows) if summary is None else summary
+    picks = pd.DataFrame([_pick_lr(g)
+                          for _, g in s.groupby(["backbone", "method"])]).reset_index(drop=True)
     return picks, choose_backbone(s, backbone_lr, set(rows.method))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #61a12292
@@ -79,9 +87,11 @@ def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | No
     """A Markdown table: per method and backbone, the chosen lr, its mean hyper-validation (test)
     accuracy and the others'."""
     backbones = sorted(set(summary.backbone))
-    lines = ["| method | " + " | ".join(f"{b}: chosen lr, hval % (test %) | {b}: every lr, hval %" for b in backbones) + " |",
+    lines = ["| method | " + " | ".join(f"{b}: chosen lr, hval % (test %) | {b}: every lr, hval %"
+                                        for b in backbones) + " |",
              "|" + " --- |" * (1 + 2 * len(backbones))]
-    for m in [m for m in TUNED_METHODS if m in set(summary.method)] + sorted(set(summary.method) - set(TUNED_METHODS)):
+    for m in ([m for m in TUNED_METHODS if m in set(summary.method)]
+              + sorted(set(summary.method) - set(TUNED_METHODS))):
         cells = []
         for b in backbones:
             p = picks[(picks.backbone == b) & (picks.method == m)]
@@ -89,15 +99,18 @@ def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | No
             if not len(p): cells += ["–", "–"]; continue
             r = p.iloc[0]
             cells.append(f"{r.lr:g}: {r.hval:.2f} ± {r.hval_se:.2f} ({r.test:.2f}; n={int(r.n)})")
-            cells.append(", ".join(f"{x.lr:g}: " + (f"{x.hval:.1f}" if x.n else "–") + (f" ({int(x.n_diverged)} div.)" if x.n_diverged else "")
+            cells.append(", ".join(f"{x.lr:g}: " + (f"{x.hval:.1f}" if x.n else "–")
+                                   + (f" ({int(x.n_diverged)} div.)" if x.n_diverged else "")
                                    for x in s.itertuples()))
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
-    lines += ["", f"Backbone chosen on hyper-validation: **{chosen}**" if chosen else "No backbone has every method finished yet."]
+    lines += ["", f"Backbone chosen on hyper-validation: **{chosen}**" if chosen
+              else "No backbone has every method finished yet."]
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/09_protocol.ipynb #04c953df
 def tuning_batches(plan, lr: float, backbones) -> list[Batch]:
-    "Every method at `lr` on each of `backbones`, into `<backbone>/`; the rows labelled with backbone and lr."
+    """Every method at `lr` on each of `backbones`, into `<backbone>/`; the rows labelled with
+    backbone and lr."""
     jobs = tuning_jobs(plan.params["methods"], plan.ks, plan.seeds, lr)
     return [Batch(jobs, plan.base.replace(model=b), b, dict(backbone=b, lr=lr)) for b in backbones]
 
@@ -106,15 +119,18 @@ def rate_stage(rows: pd.DataFrame, plan) -> list[Batch]:
     while that stage has unfinished runs (the next call runs it)."""
     lr, p = plan.budget.lr, plan.params
     chosen = choose_backbone(tuning_summary(rows), lr, p["methods"])
-    return [b for x in lr_order(p["lrs"], lr) if chosen and x != lr for b in tuning_batches(plan, x, [chosen])]
+    return [b for x in lr_order(p["lrs"], lr) if chosen and x != lr
+            for b in tuning_batches(plan, x, [chosen])]
 
 # %% ../../nbs/experiments/09_protocol.ipynb #8ff1d1a9
 def check_tuning_call(plan) -> dict:
     "Refuse a fixed backbone, or a budget lr outside the grid (the backbone stage runs at it)."
     lr, lrs = plan.budget.lr, plan.params["lrs"]
-    if plan.base.model is not None: raise ConfigError("table1-tuning runs every backbone itself; leave out --model")
+    if plan.base.model is not None:
+        raise ConfigError("table1-tuning runs every backbone itself; leave out --model")
     if lr not in lrs:
-        raise ConfigError(f"the budget's lr {lr:g} is not in the grid {list(lrs)}; the backbone stage runs at it")
+        raise ConfigError(f"the budget's lr {lr:g} is not in the grid {list(lrs)}; the backbone "
+                          f"stage runs at it")
     return {}
 
 def tuning_files(rows: pd.DataFrame, plan) -> dict:
@@ -127,13 +143,16 @@ def tuning_files(rows: pd.DataFrame, plan) -> dict:
 # %% ../../nbs/experiments/09_protocol.ipynb #8e61b4ea
 reproduce_table1_tuning = REPRODUCERS.register("table1-tuning", TableSpec(
     "table1-tuning",
-    "Table 1's tuning grid, k = 2, 5, seeds 0-2: the backbone at the budget's lr across methods, then every lr of "
-    "`lrs` on it.",
-    jobs=lambda plan: tuning_batches(plan, plan.budget.lr, plan.params["backbones"]), stages=(rate_stage,),
-    tabulate=tuning_files, returns=("summary.csv", "tuning.md"), ks=(2, 5), seeds=(0, 1, 2),
-    params=dict(lrs=LRS, backbones=BACKBONES, methods=TUNED_METHODS), prepare=check_tuning_call,
-    meta=lambda plan, jobs: dict(lrs=list(plan.params["lrs"]), backbone_lr=plan.budget.lr, options=plan.base.options,
-                                 backbones=list(plan.params["backbones"]), methods=list(plan.params["methods"])),
+    "Table 1's tuning grid, k = 2, 5, seeds 0-2: the backbone at the budget's lr across methods, "
+    "then every lr of `lrs` on it.",
+    jobs=lambda plan: tuning_batches(plan, plan.budget.lr, plan.params["backbones"]),
+    stages=(rate_stage,), tabulate=tuning_files, returns=("summary.csv", "tuning.md"), ks=(2, 5),
+    seeds=(0, 1, 2), params=dict(lrs=LRS, backbones=BACKBONES, methods=TUNED_METHODS),
+    prepare=check_tuning_call,
+    meta=lambda plan, jobs: dict(lrs=list(plan.params["lrs"]), backbone_lr=plan.budget.lr,
+                                 options=plan.base.options,
+                                 backbones=list(plan.params["backbones"]),
+                                 methods=list(plan.params["methods"])),
     extra=lambda plan, rows: dict(chosen_backbone=tuning_choices(rows, plan.budget.lr)[1])))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #4e644762
@@ -141,25 +160,31 @@ def tuning_rows(tuning: Path) -> pd.DataFrame:
     """Every run under a tuning folder, from its results.json (whichever stage made it): backbone,
     method, lr, k, seed, status, accuracies."""
     rows = [read_results_json(p) for p in sorted(Path(tuning).glob("*/*/*/k*/seed*/results.json"))]
-    return pd.DataFrame([dict(backbone=r["config"]["model"], method=r["method"], lr=r["budget_cfg"]["lr"], k=r["k"],
-                              seed=r["seed"], status=r.get("status"), best_hval_acc=r.get("best_hval_acc"),
-                              test_acc=r.get("test_acc")) for r in rows],
-                        columns=["backbone", "method", "lr", "k", "seed", "status", "best_hval_acc", "test_acc"])
+    return pd.DataFrame(
+        [dict(backbone=r["config"]["model"], method=r["method"], lr=r["budget_cfg"]["lr"], k=r["k"],
+              seed=r["seed"], status=r.get("status"), best_hval_acc=r.get("best_hval_acc"),
+              test_acc=r.get("test_acc")) for r in rows],
+        columns=["backbone", "method", "lr", "k", "seed", "status", "best_hval_acc", "test_acc"])
 
 # %% ../../nbs/experiments/09_protocol.ipynb #aefc2567
-TABLE1_ROWS = TUNED_METHODS + ("gradmix_dn", "gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
+TABLE1_ROWS = TUNED_METHODS + ("gradmix_dn", "gradmix_soft", "gradmix_hard", "gradmix_vat",
+                               "gradmix_mixmatch")
 
 def read_choices(tuning: Path) -> tuple[dict, str]:
     """The chosen backbone and each tuned method's lr on it, from a tuning folder; a clear error if
     it has not chosen."""
     tuning = Path(tuning)
     if not (tuning / "meta.json").exists() or not (tuning / "choices.csv").exists():
-        raise ConfigError(f"no tuning grid in {tuning}: run `gradmix reproduce table1-tuning --out {tuning}` (same budget) first")
+        raise ConfigError(f"no tuning grid in {tuning}: run `gradmix reproduce table1-tuning --out "
+                          f"{tuning}` (same budget) first")
     backbone = json.loads((tuning / "meta.json").read_text()).get("chosen_backbone")
-    if backbone is None: raise ConfigError(f"the tuning grid in {tuning} has no backbone with every method finished; run it again")
+    if backbone is None:
+        raise ConfigError(f"the tuning grid in {tuning} has no backbone with every method "
+                          f"finished; run it again")
     picks = pd.read_csv(tuning / "choices.csv")
     lrs = picks[picks.backbone == backbone].set_index("method").lr.to_dict()
-    if missing := [m for m in TUNED_METHODS if m not in lrs]: raise ConfigError(f"{tuning} chose no lr for {missing}")
+    if missing := [m for m in TUNED_METHODS if m not in lrs]:
+        raise ConfigError(f"{tuning} chose no lr for {missing}")
     return lrs, backbone
 
 def chosen_lr(tuning: Path, backbone: str, method: str) -> float:
@@ -167,15 +192,19 @@ def chosen_lr(tuning: Path, backbone: str, method: str) -> float:
     one)."""
     picks = pd.read_csv(Path(tuning) / "choices.csv")
     hit = picks[(picks.backbone == backbone) & (picks.method == method)]
-    if not len(hit): raise ConfigError(f"{tuning} has chosen no lr for {method} on {backbone} yet; run the tuning grid again")
+    if not len(hit):
+        raise ConfigError(f"{tuning} has chosen no lr for {method} on {backbone} yet; run the "
+                          f"tuning grid again")
     return float(hit.lr.iloc[0])
 
-MDDA_STUDY = {"MDDA": {}, "MDDA w/o domain statistics": dict(domain_norm=False), "MDDA w/o entropy on U": dict(lam=0.0)}
+MDDA_STUDY = {"MDDA": {}, "MDDA w/o domain statistics": dict(domain_norm=False),
+              "MDDA w/o entropy on U": dict(lam=0.0)}
 
 def mdda_study_jobs(lr: float, ks, seeds) -> list[Job]:
     """MDDA and each of its two ideas removed, on the batch-norm backbone (where domain_norm=False
     is plain batch norm)."""
-    return unique_jobs(job("mdda", k, s, budget=lr_budget(lr), **o) for s in seeds for k in ks for o in MDDA_STUDY.values())
+    return unique_jobs(job("mdda", k, s, budget=lr_budget(lr), **o) for s in seeds for k in ks
+                       for o in MDDA_STUDY.values())
 
 def mdda_study_label(row) -> str:
     "A study row's name, from its options."
@@ -186,23 +215,29 @@ def mdda_study_label(row) -> str:
 
 def table1_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:
     "Every row for each k and seed at its chosen lr (the rows built on GradMix at GradMix's)."
-    return unique_jobs(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"]))) for s in seeds for k in ks for m in rows)
+    return unique_jobs(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"]))) for s in seeds
+                       for k in ks for m in rows)
 
 # %% ../../nbs/experiments/09_protocol.ipynb #d016de0f
 def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
     """Per method and k: mean, s.e. and count of test accuracy (%) minus `baseline`'s, paired by
     seed."""
-    from gradmix.experiments.ablation import paired_delta          # imported here: the registries load this module first
-    ok = rows[rows.status == "finished"].assign(variant=lambda r: r.method, test=lambda r: 100 * r.test_acc.astype(float))
-    parts = [paired_delta(ok, m, baseline, "test").assign(method=m) for m in ok.method.unique() if m != baseline]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["k", "mean", "se", "n", "method"])
+    # imported here: the registries load this module first
+    from gradmix.experiments.ablation import paired_delta
+    ok = rows[rows.status == "finished"].assign(variant=lambda r: r.method,
+                                                test=lambda r: 100 * r.test_acc.astype(float))
+    parts = [paired_delta(ok, m, baseline, "test").assign(method=m) for m in ok.method.unique()
+             if m != baseline]
+    return (pd.concat(parts, ignore_index=True) if parts
+            else pd.DataFrame(columns=["k", "mean", "se", "n", "method"]))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #42de4954
 def tuning_choices_of(plan) -> dict:
     """The tuning folder (`tuning`, default the sibling `table1-tuning-<budget>`), its chosen rates
     and backbone."""
     tuning = Path(plan.params["tuning"] or plan.out.parent / f"table1-tuning-{plan.budget.name}")
-    if plan.base.model is not None: raise ConfigError("table1 uses the backbone its tuning grid chose; leave out --model")
+    if plan.base.model is not None:
+        raise ConfigError("table1 uses the backbone its tuning grid chose; leave out --model")
     lrs, backbone = read_choices(tuning)
     return dict(tuning=tuning, lrs=lrs, backbone=backbone)
 
@@ -212,7 +247,8 @@ def table1_files(rows, plan) -> dict:
     from gradmix.experiments.grid import markdown_table, summarize
     summary = summarize(rows)
     shown = [m for m in plan.params["rows"] if m in set(rows.method)]
-    return {"summary.csv": summary, "paired.csv": paired_vs(rows), "table.md": markdown_table(summary, shown)}
+    return {"summary.csv": summary, "paired.csv": paired_vs(rows),
+            "table.md": markdown_table(summary, shown)}
 
 # %% ../../nbs/experiments/09_protocol.ipynb #9b23e1bd
 def run_mdda_study(plan, rows=None) -> dict:
@@ -226,7 +262,8 @@ def run_mdda_study(plan, rows=None) -> dict:
     jobs = mdda_study_jobs(lr, [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds)
     d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=[tuning / "digit_bn"])
     rows = plan.run(jobs, bn, d, vectorise=False)
-    rows = rows.assign(method=[mdda_study_label(r) for r in rows.to_dict("records")]); rows.to_csv(d / "runs.csv", index=False)
+    rows = rows.assign(method=[mdda_study_label(r) for r in rows.to_dict("records")])
+    rows.to_csv(d / "runs.csv", index=False)
     summarize(rows).to_csv(d / "summary.csv", index=False)
     return dict(mdda_study=dict(lr=lr, backbone="digit_bn", **unfinished_runs(rows)))
 
@@ -234,15 +271,19 @@ def run_mdda_study(plan, rows=None) -> dict:
 def adopt_tuning_runs(jobs, plan) -> None:
     "Link the tuning grid's identical runs instead of training them again (counted in meta.json)."
     from gradmix.experiments.unlabelled import adopt_runs
-    plan.found["adopted"] = adopt_runs(jobs, plan.base, plan.out, sources=[plan.found["tuning"] / plan.found["backbone"]])
+    plan.found["adopted"] = adopt_runs(jobs, plan.base, plan.out,
+                                       sources=[plan.found["tuning"] / plan.found["backbone"]])
 
 reproduce_table1 = REPRODUCERS.register("table1", TableSpec(
-    "table1", "Table 1 under one protocol: every row at its lr chosen by `tuning` (default: sibling `table1-tuning-<budget>`).",
+    "table1",
+    "Table 1 under one protocol: every row at its lr chosen by `tuning` (default: sibling "
+    "`table1-tuning-<budget>`).",
     jobs=lambda plan: table1_jobs(plan.found["lrs"], plan.ks, plan.seeds, plan.params["rows"]),
-    tabulate=table1_files, seeds=tuple(range(5)), params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True),
-    prepare=tuning_choices_of, configure=lambda plan, jobs: plan.base.replace(model=plan.found["backbone"]),
+    tabulate=table1_files, seeds=tuple(range(5)),
+    params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True), prepare=tuning_choices_of,
+    configure=lambda plan, jobs: plan.base.replace(model=plan.found["backbone"]),
     adopt=adopt_tuning_runs, extra=run_mdda_study,
-    meta=lambda plan, jobs: dict(table="table1", protocol="one", backbone=plan.found["backbone"], lrs=plan.found["lrs"],
-                                 tuning=str(plan.found["tuning"]), options=plan.base.options,
-                                 adopted=len(plan.found["adopted"])),
+    meta=lambda plan, jobs: dict(table="table1", protocol="one", backbone=plan.found["backbone"],
+                                 lrs=plan.found["lrs"], tuning=str(plan.found["tuning"]),
+                                 options=plan.base.options, adopted=len(plan.found["adopted"])),
     paper="PAPER_TABLE1"))

@@ -22,20 +22,24 @@ __all__ = ['RULE_TASKS', 'HARMFUL', 'BENCH_RULES', 'RULE_LRS', 'FINE_LRS', 'OWN_
 # %% ../../nbs/experiments/10_rules.ipynb #cb1f0511
 RULE_TASKS = ("digits", "printed", "digits-harmful")
 HARMFUL = {"digits-harmful": 2, "digits-harmful-demo": 2}     # task: position of its harmful source
-BENCH_RULES = ("gradmix", "l2rw", "pcgrad", "gradvac", "cagrad", "mgda", "cosine_gate", "upgrad", "sum")
+BENCH_RULES = ("gradmix", "l2rw", "pcgrad", "gradvac", "cagrad", "mgda", "cosine_gate",
+               "upgrad", "sum")
 RULE_LRS = (0.005, 0.01, 0.03)
 FINE_LRS = (0.005, 0.007, 0.01, 0.014, 0.02, 0.03)
 OWN_PARAMS = {"gradmix": ("normalize", (True, False)), "l2rw": ("normalize", (True, False)),
-              "pcgrad": ("reduction", ("sum", "mean")), "gradvac": ("ema", (0.01, 0.1)), "cagrad": ("c", (0.5, 0.2)),
-              "mgda": ("normalize", ("none", "l2")), "cosine_gate": ("variant", ("weighted", "unweighted")),
+              "pcgrad": ("reduction", ("sum", "mean")), "gradvac": ("ema", (0.01, 0.1)),
+              "cagrad": ("c", (0.5, 0.2)), "mgda": ("normalize", ("none", "l2")),
+              "cosine_gate": ("variant", ("weighted", "unweighted")),
               "upgrad": ("average", ("sources", "all"))}
-REFERENCE_RULE = ("gradmix", True)                              # (rule, adaptive_lr) every row is paired against
+# (rule, adaptive_lr) every row is paired against
+REFERENCE_RULE = ("gradmix", True)
 
 # %% ../../nbs/experiments/10_rules.ipynb #65dcf3c8
 def rule_trials(rule: str, lrs=RULE_LRS, fine_lrs=FINE_LRS) -> list[tuple[dict, float]]:
     """The tuning trials of `rule`: its own hyper-parameter's two values x `lrs`, or `fine_lrs` if
     it has none."""
-    if rule not in RULES: raise ConfigError(f"unknown weighting rule {rule!r}; choose from {sorted(RULES)}")
+    if rule not in RULES:
+        raise ConfigError(f"unknown weighting rule {rule!r}; choose from {sorted(RULES)}")
     if rule not in OWN_PARAMS: return [({}, lr) for lr in fine_lrs]
     name, values = OWN_PARAMS[rule]
     return [({name: v}, lr) for v in values for lr in lrs]
@@ -47,17 +51,19 @@ def rule_label(rule: str, adaptive: bool) -> str:
 def rule_job(rule: str, adaptive: bool, opts: dict, lr: float, k: int, seed: int) -> Job:
     """The GradMix-step run of `rule` (options `opts`) at learning rate `lr`, fine-tuning at a tenth
     of it."""
-    return job("gradmix", k, seed, budget=dict(lr=lr, finetune_lr=round(lr / 10, 12)), weighting=rule,
-               adaptive_lr=adaptive, **opts)
+    return job("gradmix", k, seed, budget=dict(lr=lr, finetune_lr=round(lr / 10, 12)),
+               weighting=rule, adaptive_lr=adaptive, **opts)
 
 # %% ../../nbs/experiments/10_rules.ipynb #d6128830
 def bench_plan(rules, lrs=RULE_LRS, fine_lrs=FINE_LRS) -> list[tuple[str, bool, int, dict, float]]:
     "Every (rule, adaptive_lr, trial number, options, lr) of the benchmark."
-    return [(r, a, i, o, lr) for r in rules for a in (True, False) for i, (o, lr) in enumerate(rule_trials(r, lrs, fine_lrs))]
+    return [(r, a, i, o, lr) for r in rules for a in (True, False)
+            for i, (o, lr) in enumerate(rule_trials(r, lrs, fine_lrs))]
 
 def tuning_jobs(plan, ks, seeds) -> list[Job]:
     "Every trial of `plan` for each k and seed."
-    return unique_jobs(rule_job(r, a, o, lr, k, s) for s in seeds for k in ks for r, a, _, o, lr in plan)
+    return unique_jobs(rule_job(r, a, o, lr, k, s) for s in seeds for k in ks
+                       for r, a, _, o, lr in plan)
 
 def rule_rows(rows: pd.DataFrame, plan) -> pd.DataFrame:
     """A grid's rows labelled with rule, adaptive, trial, options (JSON) and lr (rows of no plan
@@ -65,22 +71,30 @@ def rule_rows(rows: pd.DataFrame, plan) -> pd.DataFrame:
     key = {(r, a, json.dumps(o, sort_keys=True), lr): i for r, a, i, o, lr in plan}
     out = []
     for row in rows.to_dict("records"):
-        opts = {k[4:]: v for k, v in row.items() if k.startswith("opt_") and k[4:] not in ("weighting", "adaptive_lr") and pd.notna(v)}
-        r, a, lr = row.get("opt_weighting"), bool(row.get("opt_adaptive_lr")), float(row["budget_lr"])
+        opts = {k[4:]: v for k, v in row.items()
+                if k.startswith("opt_") and k[4:] not in ("weighting", "adaptive_lr")
+                and pd.notna(v)}
+        r, a, lr = (row.get("opt_weighting"), bool(row.get("opt_adaptive_lr")),
+                    float(row["budget_lr"]))
         i = key.get((r, a, json.dumps(opts, sort_keys=True), lr))
-        if i is not None: out.append(row | dict(rule=r, adaptive=a, trial=i, options=json.dumps(opts, sort_keys=True), lr=lr))
+        if i is not None:
+            out.append(row | dict(rule=r, adaptive=a, trial=i,
+                                  options=json.dumps(opts, sort_keys=True), lr=lr))
     return pd.DataFrame(out)
 
 def choose_trials(rows: pd.DataFrame) -> pd.DataFrame:
     """Per task, rule and adaptive: the trial of highest mean hyper-validation (diverged trials only
     if all diverged)."""
-    r = rows.assign(hval=pd.to_numeric(rows.best_hval_acc, errors="coerce"), div=rows.status == "diverged")
-    g = r.groupby(["task", "rule", "adaptive", "trial", "options", "lr"]).agg(hval=("hval", "mean"), n=("hval", "count"),
-                                                                             n_diverged=("div", "sum")).reset_index()
+    r = rows.assign(hval=pd.to_numeric(rows.best_hval_acc, errors="coerce"),
+                    div=rows.status == "diverged")
+    g = r.groupby(["task", "rule", "adaptive", "trial", "options", "lr"]).agg(
+        hval=("hval", "mean"), n=("hval", "count"), n_diverged=("div", "sum")).reset_index()
     def pick(s):
         clean = s[s.n_diverged == 0]
-        return (clean if len(clean) else s).sort_values(["hval", "lr"], ascending=[False, True], na_position="last").iloc[0]
-    return pd.DataFrame([pick(s) for _, s in g.groupby(["task", "rule", "adaptive"])]).reset_index(drop=True)
+        return (clean if len(clean) else s).sort_values(["hval", "lr"], ascending=[False, True],
+                                                        na_position="last").iloc[0]
+    return pd.DataFrame(
+        [pick(s) for _, s in g.groupby(["task", "rule", "adaptive"])]).reset_index(drop=True)
 
 # %% ../../nbs/experiments/10_rules.ipynb #b3dbe816
 def source_share(steps: pd.DataFrame, source: int) -> dict:
@@ -89,7 +103,9 @@ def source_share(steps: pd.DataFrame, source: int) -> dict:
     cols = [c for c in steps.columns if c.startswith("w_")]
     if not cols: return dict(weight=np.nan, share=np.nan)
     groups = sorted({c.split("_")[1] for c in cols}, key=int)
-    w = np.stack([steps[[c for c in cols if c.split("_")[1] == g]].to_numpy(float) for g in groups], 1)   # (steps, groups, sources)
+    # (steps, groups, sources)
+    w = np.stack([steps[[c for c in cols if c.split("_")[1] == g]].to_numpy(float)
+                  for g in groups], 1)
     tot = w.sum(-1)
     share = np.where(tot > 0, w[..., source] / np.where(tot > 0, tot, 1), np.nan)
     return dict(weight=float(np.nanmean(w[..., source])), share=float(np.nanmean(share)))
@@ -97,20 +113,23 @@ def source_share(steps: pd.DataFrame, source: int) -> dict:
 # %% ../../nbs/experiments/10_rules.ipynb #053d3671
 def finished_rows(runs: pd.DataFrame) -> pd.DataFrame:
     "The finished runs with their test accuracy in % (`test`) and their row name (`row`)."
-    return runs[runs.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float), row=lambda d: [
-        rule_label(x, a) for x, a in zip(d.rule, d.adaptive)])
+    return runs[runs.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float),
+                                                  row=lambda d: [
+                                                      rule_label(x, a)
+                                                      for x, a in zip(d.rule, d.adaptive)])
 
 def rule_table(runs: pd.DataFrame, reference=REFERENCE_RULE) -> pd.DataFrame:
     """Per task, k and row: test % mean, s.e., n, and the paired difference against `reference`
     (mean, s.e., n)."""
     r = finished_rows(runs)
-    ref = r[(r.rule == reference[0]) & (r.adaptive == reference[1])].set_index(["task", "k", "seed"]).test
+    ref = r[(r.rule == reference[0])
+            & (r.adaptive == reference[1])].set_index(["task", "k", "seed"]).test
     out = []
     for (t, k, row), g in r.groupby(["task", "k", "row"], sort=False):
         d = (g.set_index(["task", "k", "seed"]).test - ref).dropna()
         out.append(dict(task=t, k=k, row=row, test=g.test.mean(), se=g.test.sem(), n=len(g),
-                        delta=d.mean() if len(d) else np.nan, delta_se=d.sem() if len(d) > 1 else np.nan,
-                        n_paired=len(d)))
+                        delta=d.mean() if len(d) else np.nan,
+                        delta_se=d.sem() if len(d) > 1 else np.nan, n_paired=len(d)))
     return pd.DataFrame(out)
 
 def cell_ranks(means: pd.DataFrame) -> pd.Series:
@@ -132,27 +151,33 @@ def average_ranks(runs: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
             means[c] = g.iloc[draw].mean()
         boots.append(cell_ranks(pd.DataFrame(means)))
     b = pd.DataFrame(boots)
-    return pd.DataFrame(dict(rank=full, lo=b.quantile(0.025), hi=b.quantile(0.975))).sort_values("rank")
+    return pd.DataFrame(dict(rank=full, lo=b.quantile(0.025),
+                             hi=b.quantile(0.975))).sort_values("rank")
 
 # %% ../../nbs/experiments/10_rules.ipynb #8c094633
-def with_source_share(rows: pd.DataFrame, jobs: dict, out: Path, source: int | None) -> pd.DataFrame:
+def with_source_share(rows: pd.DataFrame, jobs: dict, out: Path,
+                      source: int | None) -> pd.DataFrame:
     """`rows` with the harmful source's mean weight and share per run (NaN without a harmful source
     or steps.csv)."""
     def share(row):
         f = jobs[row.name].dir(out) / "steps.csv"
-        return source_share(pd.read_csv(f), source) if source is not None and f.exists() else dict(weight=np.nan, share=np.nan)
+        return (source_share(pd.read_csv(f), source) if source is not None and f.exists()
+                else dict(weight=np.nan, share=np.nan))
     s = pd.DataFrame([share(r) for _, r in rows.iterrows()], index=rows.index)
     return rows.assign(harmful_weight=s.weight, harmful_share=s.share)
 
 def label_rule_rows(rows: pd.DataFrame, batch: Batch, plan) -> pd.DataFrame:
-    "A batch's rows labelled with their trial (`rule_rows`) and the harmful source's weight and share."
+    """A batch's rows labelled with their trial (`rule_rows`) and the harmful source's weight and
+    share."""
     rows = rows.reset_index(drop=True)
-    rows = with_source_share(rows, dict(enumerate(batch.jobs)), plan.out / batch.folder, HARMFUL.get(batch.labels["task"]))
+    rows = with_source_share(rows, dict(enumerate(batch.jobs)), plan.out / batch.folder,
+                             HARMFUL.get(batch.labels["task"]))
     return rule_rows(rows, plan.found["trials"])
 
 def rule_batch(jobs: list[Job], plan, task: str, stage: str) -> Batch:
     "`jobs` on `task`, into `<task>/`, their rows labelled with task, stage and trial."
-    return Batch(jobs, plan.base.replace(task=task), task, dict(task=task, stage=stage), label_rows=label_rule_rows)
+    return Batch(jobs, plan.base.replace(task=task), task, dict(task=task, stage=stage),
+                 label_rows=label_rule_rows)
 
 # %% ../../nbs/experiments/10_rules.ipynb #60ca16ab
 def tuning_batches(plan) -> list[Batch]:
@@ -161,33 +186,42 @@ def tuning_batches(plan) -> list[Batch]:
     return [rule_batch(jobs, plan, t, "tuning") for t in plan.params["tasks"]]
 
 def chosen_trial_batches(rows: pd.DataFrame, plan) -> list[Batch]:
-    "The second stage: per task, each row's chosen trial at every k and seed (tuning runs reused where the same)."
+    """The second stage: per task, each row's chosen trial at every k and seed (tuning runs reused
+    where the same)."""
     def jobs(picks):
         return unique_jobs(rule_job(p.rule, p.adaptive, json.loads(p.options), p.lr, k, s)
                            for s in plan.seeds for k in plan.ks for p in picks.itertuples())
     tuned = rows[rows.stage == "tuning"]
-    return [rule_batch(jobs(choose_trials(tuned[tuned.task == t])), plan, t, "table") for t in plan.params["tasks"]]
+    return [rule_batch(jobs(choose_trials(tuned[tuned.task == t])), plan, t, "table")
+            for t in plan.params["tasks"]]
 
 def rule_files(rows: pd.DataFrame, plan) -> dict:
-    "The tuning runs, the choices, the table's runs, the table, and the average ranks (CSV and Markdown)."
-    from gradmix.experiments.ablation import frame_markdown      # here: the registries load this module first
+    """The tuning runs, the choices, the table's runs, the table, and the average ranks (CSV and
+    Markdown)."""
+    # here: the registries load this module first
+    from gradmix.experiments.ablation import frame_markdown
     tuned, runs = (rows[rows.stage == s].drop(columns="stage") for s in ("tuning", "table"))
     table, ranks = rule_table(runs), average_ranks(runs).rename_axis("row").reset_index()
-    return {"tuning.csv": tuned, "choices.csv": choose_trials(tuned), "runs.csv": runs, "table.csv": table,
-            "ranks.csv": ranks, "ranks.md": frame_markdown(ranks.round(2))}
+    return {"tuning.csv": tuned, "choices.csv": choose_trials(tuned), "runs.csv": runs,
+            "table.csv": table, "ranks.csv": ranks, "ranks.md": frame_markdown(ranks.round(2))}
 
 # %% ../../nbs/experiments/10_rules.ipynb #e8ef512a
 def rules_meta(plan, jobs) -> dict:
-    "What meta.json records beyond every table's fields: tasks, rules, tuning seeds, rates, own parameters."
+    """What meta.json records beyond every table's fields: tasks, rules, tuning seeds, rates, own
+    parameters."""
     p = plan.params
-    return dict(tasks=list(p["tasks"]), rules=list(p["rules"]), tuning_seeds=list(p["tuning_seeds"]),
-                lrs=list(p["lrs"]), fine_lrs=list(p["fine_lrs"]), options=plan.base.options,
+    return dict(tasks=list(p["tasks"]), rules=list(p["rules"]),
+                tuning_seeds=list(p["tuning_seeds"]), lrs=list(p["lrs"]),
+                fine_lrs=list(p["fine_lrs"]), options=plan.base.options,
                 own_params={r: [o, list(v)] for r, (o, v) in OWN_PARAMS.items() if r in p["rules"]})
 
 reproduce_rules = REPRODUCERS.register("rules", TableSpec(
-    "rules", "The rules benchmark: per task, each rule with and without the adaptive lr, tuned (6 trials) then run "
-    "for `seeds`.",
-    jobs=tuning_batches, stages=(chosen_trial_batches,), tabulate=rule_files, returns=("table.csv", "ranks.md"),
-    ks=(2, 5), seeds=tuple(range(5)), meta=rules_meta,
-    params=dict(tasks=RULE_TASKS, rules=BENCH_RULES, tuning_seeds=(0,), lrs=RULE_LRS, fine_lrs=FINE_LRS),
-    prepare=lambda plan: dict(trials=bench_plan(plan.params["rules"], plan.params["lrs"], plan.params["fine_lrs"]))))
+    "rules",
+    "The rules benchmark: per task, each rule with and without the adaptive lr, tuned (6 trials) "
+    "then run for `seeds`.",
+    jobs=tuning_batches, stages=(chosen_trial_batches,), tabulate=rule_files,
+    returns=("table.csv", "ranks.md"), ks=(2, 5), seeds=tuple(range(5)), meta=rules_meta,
+    params=dict(tasks=RULE_TASKS, rules=BENCH_RULES, tuning_seeds=(0,), lrs=RULE_LRS,
+                fine_lrs=FINE_LRS),
+    prepare=lambda plan: dict(trials=bench_plan(plan.params["rules"], plan.params["lrs"],
+                                                plan.params["fine_lrs"]))))

@@ -19,14 +19,17 @@ def _load() -> str:
     try: return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError: return "load average unknown"
 
-def bench_vectorised(width: int = 16, models=(3, 6, 12), batch: int = 32, k: int = 5, method: str = "gradmix",
-                     iters: int = 10, warmup: int = 3, device=None, progress: bool = False) -> list[dict]:
-    "Median step time of one run and of M vectorised runs (each M in `models`), interleaved; the throughput ratio M * t_1 / t_M."
+def bench_vectorised(width: int = 16, models=(3, 6, 12), batch: int = 32, k: int = 5,
+                     method: str = "gradmix", iters: int = 10, warmup: int = 3, device=None,
+                     progress: bool = False) -> list[dict]:
+    """Median step time of one run and of M vectorised runs (each M in `models`), interleaved; the
+    throughput ratio M * t_1 / t_M."""
     for name, v in dict(width=width, batch=batch, k=k, iters=iters).items():
         if v < 1: raise ConfigError(f"bench_vectorised: {name} must be >= 1, got {v}")
     dev = default_device(device)
     budget = get_budget("cpu", width=width, batch_size=batch, n_hval=100)
-    cfg = lambda s: RunConfig(method=method, task="demo", k=k, seed=s, budget=budget, device=str(dev), progress=False)
+    cfg = lambda s: RunConfig(method=method, task="demo", k=k, seed=s, budget=budget,
+                              device=str(dev), progress=False)
     single = Trainer(cfg(0).build_task(), get_method(method), cfg(0))
     for m in single.modules.values(): m.train()
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
@@ -39,28 +42,37 @@ def bench_vectorised(width: int = 16, models=(3, 6, 12), batch: int = 32, k: int
         for i in range(warmup + iters):
             a, b = timed(lambda: single.method.step(single, i)), timed(lambda: group.step(i))
             if i >= warmup: t1.append(a); tM.append(b)
-            if progress: print(f"\rbench_vectorised: M={M} iteration {i + 1}/{warmup + iters}", end="", flush=True)
+            if progress:
+                print(f"\rbench_vectorised: M={M} iteration {i + 1}/{warmup + iters}",
+                      end="", flush=True)
         s1, sM = statistics.median(t1), statistics.median(tM)
-        rows.append(dict(models=M, ms_one_run=round(1000 * s1, 2), ms_group=round(1000 * sM, 2), ratio=round(M * s1 / sM, 3)))
+        rows.append(dict(models=M, ms_one_run=round(1000 * s1, 2), ms_group=round(1000 * sM, 2),
+                         ratio=round(M * s1 / sM, 3)))
         del group
     if progress: print()
-    info = dict(method=method, width=width, batch_per_source=batch, n_v=k * 5, iters=iters, warmup=warmup, device=str(dev),
-                machine=f"{platform.machine()}, {os.cpu_count()} cpus, torch threads {torch.get_num_threads()}"
-                        + (f", {torch.cuda.get_device_name(dev)}" if dev.type == "cuda" else ""), load=_load())
+    info = dict(method=method, width=width, batch_per_source=batch, n_v=k * 5, iters=iters,
+                warmup=warmup, device=str(dev),
+                machine=f"{platform.machine()}, {os.cpu_count()} cpus, torch threads "
+                        f"{torch.get_num_threads()}"
+                + (f", {torch.cuda.get_device_name(dev)}" if dev.type == "cuda" else ""),
+                load=_load())
     return [r | info for r in rows]
 
 # %% ../../nbs/experiments/07_scaling.ipynb #fabd9e8e
 def main(argv=None) -> int:
     """`python -m gradmix.experiments.scaling --models 3,6,12 --width 16`: print bench_vectorised's
     rows as JSON lines."""
-    p = argparse.ArgumentParser(prog="python -m gradmix.experiments.scaling", description=bench_vectorised.__doc__)
-    p.add_argument("--models", default="3,6,12", help="comma-separated group sizes M (default: %(default)s)")
+    p = argparse.ArgumentParser(prog="python -m gradmix.experiments.scaling",
+                                description=bench_vectorised.__doc__)
+    p.add_argument("--models", default="3,6,12",
+                   help="comma-separated group sizes M (default: %(default)s)")
     p.add_argument("--width", type=int, default=16); p.add_argument("--batch", type=int, default=32)
     p.add_argument("--method", default="gradmix"); p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3); p.add_argument("--device", default=None)
     a = p.parse_args(argv)
-    for r in bench_vectorised(a.width, tuple(int(m) for m in a.models.split(",")), a.batch, method=a.method, iters=a.iters,
-                              warmup=a.warmup, device=a.device, progress=True):
+    for r in bench_vectorised(a.width, tuple(int(m) for m in a.models.split(",")), a.batch,
+                              method=a.method, iters=a.iters, warmup=a.warmup, device=a.device,
+                              progress=True):
         print(json.dumps(r))
     return 0
 

@@ -21,11 +21,14 @@ __all__ = ['TABLE3_METHODS', 'TABLE3_DATA', 'TABLE3_LABELS', 'reproduce_table3',
 
 # %% ../../nbs/experiments/05_table3.ipynb #c46336ee
 TABLE3_METHODS = tuple(PAPER_TABLE3)
-TABLE3_DATA = {"target_only": "V", "source_only": "S1, S2", "finetune": "S1, S2, V", "energynet": "S1, S2, V", "gradmix": "S1, S2, V",
-               "mdda": "S1, S2, V, U", "dctn": "S1, S2, V, U", "gradmix_hard": "S1, S2, V, U", "gradmix_vat": "S1, S2, V, U",
-               "gradmix_mixmatch": "S1, S2, V, U"}
-TABLE3_LABELS = METHOD_LABELS | {"energynet": "EnergyNet", "mdda": "MDDA", "dctn": "DCTN", "gradmix_hard": "GradMix w/ hard label",
-                                 "gradmix_vat": "GradMix w/ VAT", "gradmix_mixmatch": "GradMix w/ MixMatch"}
+TABLE3_DATA = {"target_only": "V", "source_only": "S1, S2", "finetune": "S1, S2, V",
+               "energynet": "S1, S2, V", "gradmix": "S1, S2, V", "mdda": "S1, S2, V, U",
+               "dctn": "S1, S2, V, U", "gradmix_hard": "S1, S2, V, U",
+               "gradmix_vat": "S1, S2, V, U", "gradmix_mixmatch": "S1, S2, V, U"}
+TABLE3_LABELS = METHOD_LABELS | {"energynet": "EnergyNet", "mdda": "MDDA", "dctn": "DCTN",
+                                 "gradmix_hard": "GradMix w/ hard label",
+                                 "gradmix_vat": "GradMix w/ VAT",
+                                 "gradmix_mixmatch": "GradMix w/ MixMatch"}
 
 # %% ../../nbs/experiments/05_table3.ipynb #0b578579
 def table3_rows(rows: pd.DataFrame, out) -> pd.DataFrame:
@@ -33,7 +36,8 @@ def table3_rows(rows: pd.DataFrame, out) -> pd.DataFrame:
     its results.json)."""
     def video(r):
         f = job(r.method, int(r.k), int(r.seed)).dir(out) / "results.json"
-        return read_results_json(f).get("test_video_acc") if r.status == "finished" and f.exists() else None
+        return (read_results_json(f).get("test_video_acc")
+                if r.status == "finished" and f.exists() else None)
     return rows.assign(test_video_acc=[video(r) for r in rows.itertuples()])
 
 def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
@@ -41,7 +45,8 @@ def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
     without a metric are left out."""
     parts = []
     for metric, col in (("frame", "test_acc"), ("video", "test_video_acc")):
-        r = rows.assign(test_acc=pd.to_numeric(rows[col], errors="coerce")) if col in rows else rows.assign(test_acc=np.nan)
+        r = (rows.assign(test_acc=pd.to_numeric(rows[col], errors="coerce")) if col in rows
+             else rows.assign(test_acc=np.nan))
         r = r[~((r.status == "finished") & r.test_acc.isna())]
         if len(r): parts.append(summarize(r).assign(metric=metric))
     cols = ["metric", "method", "k", "mean", "se", "n", "n_diverged"]
@@ -50,22 +55,27 @@ def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
 def _fmt(s: pd.DataFrame) -> str:
     if not len(s): return "–"
     r = s.iloc[0]; div = f", {int(r['n_diverged'])} diverged" if r["n_diverged"] else ""
-    return f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"] else f"diverged (n={int(r['n_diverged'])})"
+    return (f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"]
+            else f"diverged (n={int(r['n_diverged'])})")
 
-def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None, paper=PAPER_TABLE3) -> str:
+def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None,
+                    paper=PAPER_TABLE3) -> str:
     """Table 3 in Markdown: per-frame then per-video accuracy, ours (mean ± s.e., n runs) beside the
     paper's, per k."""
     ks = sorted(ks or summary.k.unique())
     cols = [(m, k) for m in ("frame", "video") for k in ks]
-    lines = ["| method | data | " + " | ".join(f"per-{m} k={k} ours | per-{m} k={k} paper" for m, k in cols) + " |",
+    lines = ["| method | data | "
+             + " | ".join(f"per-{m} k={k} ours | per-{m} k={k} paper" for m, k in cols) + " |",
              "|" + " --- |" * (2 + 2 * len(cols))]
     for meth in [m for m in methods if m in set(summary.method)]:
         cells = []
         for metric, k in cols:
             p = paper.get(meth, {}).get(metric)
-            cells += [_fmt(summary[(summary.metric == metric) & (summary.method == meth) & (summary.k == k)]),
+            cells += [_fmt(summary[(summary.metric == metric) & (summary.method == meth)
+                                   & (summary.k == k)]),
                       f"{p[TABLE3_KS.index(k)]:.2f}" if p and k in TABLE3_KS else "–"]
-        lines.append(f"| {TABLE3_LABELS.get(meth, meth)} | {TABLE3_DATA.get(meth, '')} | " + " | ".join(cells) + " |")
+        lines.append(f"| {TABLE3_LABELS.get(meth, meth)} | {TABLE3_DATA.get(meth, '')} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/05_table3.ipynb #8f639c78
@@ -73,9 +83,11 @@ def action_budget(base: RunConfig) -> RunConfig:
     """On the action task, a generic budget (smoke, cpu, paper) becomes its `actions-` counterpart,
     with the same overrides."""
     b = base.get_budget()
-    if base.task != "actions" or b.name not in BUDGETS or f"actions-{b.name}" not in BUDGETS: return base
+    if base.task != "actions" or b.name not in BUDGETS or f"actions-{b.name}" not in BUDGETS:
+        return base
     generic = BUDGETS[b.name]
-    over = {f.name: getattr(b, f.name) for f in dataclasses.fields(b) if getattr(b, f.name) != getattr(generic, f.name)}
+    over = {f.name: getattr(b, f.name) for f in dataclasses.fields(b)
+            if getattr(b, f.name) != getattr(generic, f.name)}
     return base.replace(budget=BUDGETS[f"actions-{b.name}"].replace(**over))
 
 def check_weights(base: RunConfig) -> None:
@@ -85,12 +97,13 @@ def check_weights(base: RunConfig) -> None:
     if not b.pretrained or (base.model or "resnet18") != "resnet18": return
     try: MODELS["resnet18"]({"check": 2}, b)
     except GradmixError as e:
-        raise GradmixError(f"{e} (From the command line: a budget with pretrained=False, such as actions-cpu or actions-smoke, "
-                           "trains from random weights.)") from None
+        raise GradmixError(f"{e} (From the command line: a budget with pretrained=False, such as "
+                           f"actions-cpu or actions-smoke, trains from random weights.)") from None
 
 # %% ../../nbs/experiments/05_table3.ipynb #a2aebc53
 def _table3_base(base: RunConfig) -> RunConfig:
-    "The action task (the digit default becomes it), a ResNet-18 for other tasks, and the budget's action version."
+    """The action task (the digit default becomes it), a ResNet-18 for other tasks, and the budget's
+    action version."""
     if base.task == "digits": base = base.replace(task="actions")
     if base.model is None and base.task != "actions": base = base.replace(model="resnet18")
     return action_budget(base)
@@ -101,18 +114,24 @@ def _table3_methods(plan) -> dict:
     return dict(methods=[x for x in TABLE3_METHODS if x in METHODS] if m is None else list(m))
 
 def _table3_weights(plan, jobs) -> RunConfig:
-    "Fail before any run when the ImageNet weights the budget asks for cannot be had; the base unchanged."
+    """Fail before any run when the ImageNet weights the budget asks for cannot be had; the base
+    unchanged."""
     check_weights(plan.base); return plan.base
 
 def _table3_tables(rows, plan) -> dict:
-    "Per-frame and per-video accuracy of every run (runs.csv), their summary and the Markdown table."
+    """Per-frame and per-video accuracy of every run (runs.csv), their summary and the Markdown
+    table."""
     rows = table3_rows(rows, plan.out); summary = summarize_table3(rows)
-    return {"runs.csv": rows, "summary.csv": summary, "table.md": markdown_table3(summary, plan.found["methods"], plan.ks)}
+    return {"runs.csv": rows, "summary.csv": summary,
+            "table.md": markdown_table3(summary, plan.found["methods"], plan.ks)}
 
 reproduce_table3 = REPRODUCERS.register("table3", TableSpec(
-    "table3", "Table 3 (action recognition): every registered Table 3 method (or `methods`), per-frame and per-video "
-    "accuracy; writes the table files.", jobs=lambda plan: plan_jobs(plan.found["methods"], plan.ks, plan.seeds),
-    tabulate=_table3_tables, ks=TABLE3_KS, params=dict(methods=None), resolve=_table3_base, prepare=_table3_methods,
-    configure=_table3_weights, paper="PAPER_TABLE3",
-    meta=lambda plan, jobs: dict(table="table3", methods=plan.found["methods"], model=plan.base.model,
-                                 data_root=str(plan.base.data_root), options=plan.base.options)))
+    "table3",
+    "Table 3 (action recognition): every registered Table 3 method (or `methods`), per-frame and "
+    "per-video accuracy; writes the table files.",
+    jobs=lambda plan: plan_jobs(plan.found["methods"], plan.ks, plan.seeds),
+    tabulate=_table3_tables, ks=TABLE3_KS, params=dict(methods=None), resolve=_table3_base,
+    prepare=_table3_methods, configure=_table3_weights, paper="PAPER_TABLE3",
+    meta=lambda plan, jobs: dict(table="table3", methods=plan.found["methods"],
+                                 model=plan.base.model, data_root=str(plan.base.data_root),
+                                 options=plan.base.options)))

@@ -11,8 +11,8 @@ from typing import Callable
 import pandas as pd
 from ..core import ConfigError, Registry
 from ..train.trainer import RunConfig, describe_machine
-from .grid import (PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs, run_grid, summarize,
-                                     unfinished_runs)
+from .grid import (PAPER_KS, TABLE1_UPPER, markdown_table, plan_jobs,
+                                      run_grid, summarize, unfinished_runs)
 
 # %% auto #0
 __all__ = ['REPRODUCERS', 'GRID_KEYWORDS', 'TABLE1_BASELINES', 'reproduce_table1_upper', 'reproduce_table1_baselines', 'Batch',
@@ -29,10 +29,12 @@ class Batch:
     base: RunConfig | None = None         # None: the table's base (after `configure`)
     folder: str = ""                      # under the table's folder
     labels: dict = field(default_factory=dict)
-    label_rows: Callable | None = None    # (rows, Batch, Plan) -> rows: more columns, read from the runs' files
+    # (rows, Batch, Plan) -> rows: more columns, read from the runs' files
+    label_rows: Callable | None = None
 
 def as_batches(runs) -> list[Batch]:
-    "What a spec plans, as batches: a list of `Batch`, or a plain list of jobs (one batch, the table's folder)."
+    """What a spec plans, as batches: a list of `Batch`, or a plain list of jobs (one batch, the
+    table's folder)."""
     runs = list(runs)
     return runs if runs and all(isinstance(r, Batch) for r in runs) else [Batch(runs)]
 
@@ -45,21 +47,26 @@ class Plan:
     out: Path
     ks: tuple
     seeds: tuple
-    params: dict                                  # the spec's own keywords (e.g. variants, the tuning folder)
-    grid: dict = field(default_factory=dict)      # how runs execute: workers, progress, executor, executor_opts, vectorise
+    # the spec's own keywords (e.g. variants, the tuning folder)
+    params: dict
+    # how runs execute: workers, progress, executor, executor_opts, vectorise
+    grid: dict = field(default_factory=dict)
     found: dict = field(default_factory=dict)     # what `prepare` read from the folders it needs
-    jobs: list = field(default_factory=list)      # the runs of this call (every stage's, as planned)
-    folder_rows: dict = field(default_factory=dict)   # each batch folder's rows so far (its runs.csv)
+    # the runs of this call (every stage's, as planned)
+    jobs: list = field(default_factory=list)
+    # each batch folder's rows so far (its runs.csv)
+    folder_rows: dict = field(default_factory=dict)
 
     @property
     def budget(self): return self.base.get_budget()
 
-    def run(self, jobs, base: RunConfig | None = None, out: Path | None = None, **grid) -> pd.DataFrame:
+    def run(self, jobs, base: RunConfig | None = None, out: Path | None = None,
+            **grid) -> pd.DataFrame:
         """Run `jobs` as this call runs its grid (or with `grid` overrides), by default into the
         table's folder."""
         g = {**self.grid, **grid}
-        return run_grid(jobs, base or self.base, out or self.out, g["workers"], g["progress"], g["executor"],
-                        g["executor_opts"], g["vectorise"])
+        return run_grid(jobs, base or self.base, out or self.out, g["workers"], g["progress"],
+                        g["executor"], g["executor_opts"], g["vectorise"])
 
     def run_batches(self, batches: list, rows: pd.DataFrame | None = None) -> pd.DataFrame:
         """Run `batches` in order and return `rows` (the rows so far) with theirs. Each folder's
@@ -74,37 +81,52 @@ class Plan:
         return pd.concat(parts, ignore_index=True)
 
 # %% ../../nbs/experiments/02_tables.ipynb #55a9948d
-GRID_KEYWORDS = dict(ks=None, seeds=None, workers=1, progress=True, executor="local", executor_opts=None, vectorise=False)
+GRID_KEYWORDS = dict(ks=None, seeds=None, workers=1, progress=True, executor="local",
+                     executor_opts=None, vectorise=False)
 
 @dataclass(frozen=True)
 class TableSpec:
     "A table or figure as data; calling it runs it (`run_spec`)."
     name: str
     doc: str
-    jobs: Callable                        # Plan -> the runs: a list of Job, or of Batch (other folders or bases)
+    # Plan -> the runs: a list of Job, or of Batch (other folders or bases)
+    jobs: Callable
     tabulate: Callable                    # (rows, Plan) -> {file name: DataFrame or Markdown}
-    returns: tuple = ("summary.csv", "table.md")   # the two files whose contents a call returns: (table, Markdown)
+    # the two files whose contents a call returns: (table, Markdown)
+    returns: tuple = ("summary.csv", "table.md")
     ks: tuple = PAPER_KS                  # default k values
     seeds: tuple | None = None            # default seeds (None: the budget's)
     params: dict = field(default_factory=dict)   # the spec's own keywords with their defaults
-    resolve: Callable | None = None       # RunConfig -> RunConfig: what the call's base becomes first (Table 3: the action task)
-    prepare: Callable | None = None       # Plan -> dict: read (and check) what must exist first, before anything runs
+    # RunConfig -> RunConfig: what the call's base becomes first (Table 3: the action task)
+    resolve: Callable | None = None
+    # Plan -> dict: read (and check) what must exist first, before anything runs
+    prepare: Callable | None = None
     configure: Callable | None = None     # (Plan, jobs) -> the base config the runs use
-    adopt: Callable | None = None         # (jobs, Plan) -> None: link identical finished runs from other folders
-    stages: tuple = ()                    # each (rows so far, Plan) -> more runs, chosen from those rows
-    extra: Callable | None = None         # (Plan, rows) -> dict: a step after the table, recorded in meta.json
-    meta: Callable | None = None          # (Plan, jobs) -> dict: what meta.json records beyond the common fields
-    paper: str | None = None              # the name of the paper's numbers in gradmix.experiments.paper
+    # (jobs, Plan) -> None: link identical finished runs from other folders
+    adopt: Callable | None = None
+    # each (rows so far, Plan) -> more runs, chosen from those rows
+    stages: tuple = ()
+    # (Plan, rows) -> dict: a step after the table, recorded in meta.json
+    extra: Callable | None = None
+    # (Plan, jobs) -> dict: what meta.json records beyond the common fields
+    meta: Callable | None = None
+    # the name of the paper's numbers in gradmix.experiments.paper
+    paper: str | None = None
 
     def __post_init__(self):
-        grid = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in GRID_KEYWORDS.items()]
-        own = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in self.params.items()]
+        grid = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+                for k, v in GRID_KEYWORDS.items()]
+        own = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+               for k, v in self.params.items()]
         sig = inspect.Signature([inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-                                 inspect.Parameter("out", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None), *grid, *own])
-        object.__setattr__(self, "__signature__", sig)    # what the CLI inspects: which keywords this table takes
+                                 inspect.Parameter("out", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                   default=None), *grid, *own])
+        # what the CLI inspects: which keywords this table takes
+        object.__setattr__(self, "__signature__", sig)
         object.__setattr__(self, "__doc__", self.doc)
 
-    def __call__(self, base: RunConfig, out=None, **kwargs): return run_spec(self, base, out, **kwargs)
+    def __call__(self, base: RunConfig, out=None, **kwargs):
+        return run_spec(self, base, out, **kwargs)
 
     def paper_numbers(self) -> dict:
         "The paper's numbers for this table (empty when the paper has none)."
@@ -122,28 +144,33 @@ def check_data(plan: Plan, batches: list) -> None:
     """Build each task the batches train on, at the largest k: missing data or a k too large fails
     here, before any worker starts."""
     bases = [b.base or plan.base for b in batches]
-    for cfg in {c.task: c for c in bases}.values(): cfg.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()
+    for cfg in {c.task: c for c in bases}.values():
+        cfg.replace(k=max(plan.ks), seed=plan.seeds[0]).build_task()
 
 def common_meta(plan: Plan, t0: float, rows: pd.DataFrame) -> dict:
     """What every table's meta.json records: task, budget, grid, workers, wall time, machine,
     threads, unfinished runs."""
     b = plan.base
-    return dict(task=b.task, budget=plan.budget.__dict__, ks=list(plan.ks), seeds=list(plan.seeds), workers=plan.grid["workers"],
-                wall_s=round(time.time() - t0, 1), machine=describe_machine(b.device), torch_threads=b.threads or 1,
+    return dict(task=b.task, budget=plan.budget.__dict__, ks=list(plan.ks), seeds=list(plan.seeds),
+                workers=plan.grid["workers"], wall_s=round(time.time() - t0, 1),
+                machine=describe_machine(b.device), torch_threads=b.threads or 1,
                 **unfinished_runs(rows))
 
 # %% ../../nbs/experiments/02_tables.ipynb #3aa5aeba
-def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, workers: int = 1, progress: bool = True,
-             executor: str = "local", executor_opts: dict | None = None, vectorise: bool | int = False,
-             **params) -> tuple[pd.DataFrame, str]:
+def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, workers: int = 1,
+             progress: bool = True, executor: str = "local", executor_opts: dict | None = None,
+             vectorise: bool | int = False, **params) -> tuple[pd.DataFrame, str]:
     "Run table `spec` into `out` (default runs/<name>) and write its files; `(table, markdown)`."
     unknown = set(params) - set(spec.params)
-    if unknown: raise ConfigError(f"{spec.name} takes no option(s) {sorted(unknown)}; its own: {sorted(spec.params)}")
+    if unknown:
+        raise ConfigError(f"{spec.name} takes no option(s) {sorted(unknown)}; its own: "
+                          f"{sorted(spec.params)}")
     base = spec.resolve(base) if spec.resolve else base
     ks, budget = tuple(ks or spec.ks), base.get_budget()
-    plan = Plan(base, Path(out or f"runs/{spec.name}"), ks, tuple(seeds or spec.seeds or budget.seeds),
-                {**spec.params, **params}, dict(workers=workers, progress=progress, executor=executor,
-                                                executor_opts=executor_opts, vectorise=vectorise))
+    plan = Plan(base, Path(out or f"runs/{spec.name}"), ks,
+                tuple(seeds or spec.seeds or budget.seeds), {**spec.params, **params},
+                dict(workers=workers, progress=progress, executor=executor,
+                     executor_opts=executor_opts, vectorise=vectorise))
     plan.found = spec.prepare(plan) if spec.prepare else {}
     batches = as_batches(spec.jobs(plan)); plan.jobs = [j for b in batches for j in b.jobs]
     check_data(plan, batches)
@@ -156,7 +183,8 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
         plan.jobs += [j for b in more for j in b.jobs]
         rows = plan.run_batches(more, rows)
     files = spec.tabulate(rows, plan); write_files(files, plan.out)
-    meta = {"table": spec.name, **common_meta(plan, t0, rows), **(spec.meta(plan, plan.jobs) if spec.meta else {})}
+    meta = {"table": spec.name, **common_meta(plan, t0, rows),
+            **(spec.meta(plan, plan.jobs) if spec.meta else {})}
     if spec.extra: meta |= spec.extra(plan, rows)
     (plan.out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return tuple(files[f] for f in spec.returns)
@@ -168,14 +196,17 @@ def method_grid(name: str, methods, doc: str, paper: str | None = "PAPER_TABLE1"
     def tabulate(rows, plan):
         summary = summarize(rows)
         return {"summary.csv": summary, "table.md": markdown_table(summary, methods)}
-    return TableSpec(name, doc, jobs=lambda plan: plan_jobs(methods, plan.ks, plan.seeds), tabulate=tabulate,
-                     meta=lambda plan, jobs: dict(methods=list(methods), options=plan.base.options), paper=paper)
+    return TableSpec(name, doc, jobs=lambda plan: plan_jobs(methods, plan.ks, plan.seeds),
+                     tabulate=tabulate,
+                     meta=lambda plan, jobs: dict(methods=list(methods), options=plan.base.options),
+                     paper=paper)
 
 # %% ../../nbs/experiments/02_tables.ipynb #ea7c4ebd
 TABLE1_BASELINES = ["mme", "mdda", "dctn"]
 reproduce_table1_upper = REPRODUCERS.register("table1-upper", method_grid(
     "table1-upper", TABLE1_UPPER,
-    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on the digit task."))
+    "Table 1's upper half: Target-only, Source-only, Fine-tune and the three GradMix variants on "
+    "the digit task."))
 reproduce_table1_baselines = REPRODUCERS.register("table1-baselines", method_grid(
     "table1-baselines", TABLE1_BASELINES,
     "Table 1's comparison baselines that use the unlabelled target: MME, MDDA and DCTN."))

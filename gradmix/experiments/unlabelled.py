@@ -7,10 +7,12 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import pandas as pd
-from .grid import job, job_config, in_waves, markdown_table, summarize, unfinished_runs
+from .grid import (job, job_config, in_waves, markdown_table, summarize,
+                                      unfinished_runs)
 from ..core import read_results_json
 from .tables import REPRODUCERS, TableSpec
-from ..methods.pseudo_labels import STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels, pool_settings, pseudo_label_report
+from ..methods.pseudo_labels import (STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels,
+                                           pool_settings, pseudo_label_report)
 from ..train.trainer import METHODS, RunConfig, get_method, json_safe
 from .paper import PAPER_FIG4, PAPER_TABLE2
 
@@ -23,7 +25,8 @@ __all__ = ['LOWER_ROWS', 'reproduce_table1_lower', 'reproduce_table2', 'FIG4_RS'
 LOWER_ROWS = ("gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #6a4769e3
-_IDENTITY = ("method", "options", "task", "k", "seed", "budget", "model")   # RunConfig.identity()'s fields
+# RunConfig.identity()'s fields
+_IDENTITY = ("method", "options", "task", "k", "seed", "budget", "model")
 def _identity(d: dict) -> str: return json.dumps(d, sort_keys=True, default=str)
 
 def run_identity(cfg: RunConfig) -> str:
@@ -36,7 +39,10 @@ def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
     out = Path(out)
     if sources is not None: siblings = [Path(s) for s in sources if Path(s).is_dir()]
     elif not out.parent.exists(): return []
-    else: siblings = sorted(p for p in out.parent.iterdir() if p.is_dir() and p.resolve() != out.resolve() and (p / "runs.csv").exists())
+    else:
+        siblings = sorted(p for p in out.parent.iterdir()
+                          if p.is_dir() and p.resolve() != out.resolve()
+                          and (p / "runs.csv").exists())
     linked = []
     for wave in in_waves(jobs):
         for j in wave:
@@ -50,7 +56,8 @@ def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
                 if r.get("status") != "finished": continue
                 want = want or run_identity(job_config(j, base, out))
                 if _identity({k: r["config"].get(k) for k in _IDENTITY}) == want:
-                    d.parent.mkdir(parents=True, exist_ok=True); d.symlink_to(os.path.relpath(c, d.parent), target_is_directory=True)
+                    d.parent.mkdir(parents=True, exist_ok=True)
+                    d.symlink_to(os.path.relpath(c, d.parent), target_is_directory=True)
                     linked.append(str(d)); break
     return linked
 
@@ -61,24 +68,34 @@ def pseudo_label_reports(jobs, base: RunConfig, out) -> tuple[pd.DataFrame, list
     out, rows, full, tasks = Path(out), {}, {}, {}
     for j in jobs:
         f = j.dir(out) / "results.json"
-        if not (isinstance(METHODS[j.method], type) and issubclass(METHODS[j.method], GradMixPseudo)) or not f.exists(): continue
+        if not (isinstance(METHODS[j.method], type)
+                and issubclass(METHODS[j.method], GradMixPseudo)) or not f.exists():
+            continue
         r = json.loads(f.read_text())
         if r.get("status") != "finished": continue
         o, ps = r["method_opts"], r["task"]["pseudo"]
         key = (j.k, j.seed, o["R"], ps["digest"])
         if key not in rows:
-            if (j.k, j.seed) not in tasks: tasks.clear(); tasks[(j.k, j.seed)] = base.replace(k=j.k, seed=j.seed).build_task()
+            if (j.k, j.seed) not in tasks:
+                tasks.clear()
+                tasks[(j.k, j.seed)] = base.replace(k=j.k, seed=j.seed).build_task()
             task = tasks[(j.k, j.seed)]
-            pl = compute_pseudo_labels(task, o["pool_dirs"], o["R"], o["threshold"], o["v_per_class"], j.seed, o["v_pick"], o["v_balance"])
+            pl = compute_pseudo_labels(task, o["pool_dirs"], o["R"], o["threshold"],
+                                       o["v_per_class"], j.seed, o["v_pick"], o["v_balance"])
             rep = pseudo_label_report(pl, task.U.y); h, v = rep["hard"], rep["v_added"]
-            rows[key] = dict(k=j.k, seed=j.seed, R=o["R"], threshold=o["threshold"], methods=j.method, n_U=rep["n_U"], hard_n=h["n"],
-                             coverage=h["coverage"], precision=h["precision"], v_added=v["n"], v_precision=v["precision"],
-                             soft_argmax_acc=rep["soft"]["argmax_acc"], digest=ps["digest"], digest_ok=rep["digest"] == ps["digest"])
-            full[key] = dict(k=j.k, seed=j.seed, R=o["R"], members=[(m["beta"], m["gamma"], m["best_hval_acc"]) for m in pl.members], report=rep)
+            rows[key] = dict(k=j.k, seed=j.seed, R=o["R"], threshold=o["threshold"],
+                             methods=j.method, n_U=rep["n_U"], hard_n=h["n"],
+                             coverage=h["coverage"], precision=h["precision"], v_added=v["n"],
+                             v_precision=v["precision"], soft_argmax_acc=rep["soft"]["argmax_acc"],
+                             digest=ps["digest"], digest_ok=rep["digest"] == ps["digest"])
+            full[key] = dict(k=j.k, seed=j.seed, R=o["R"],
+                             members=[(m["beta"], m["gamma"], m["best_hval_acc"])
+                                      for m in pl.members], report=rep)
         elif j.method not in rows[key]["methods"].split(","): rows[key]["methods"] += f",{j.method}"
     df = pd.DataFrame(list(rows.values()))
     df.to_csv(out / "pseudo_labels.csv", index=False)
-    (out / "pseudo_labels.json").write_text(json.dumps(json_safe(list(full.values())), indent=1, allow_nan=False))
+    (out / "pseudo_labels.json").write_text(json.dumps(json_safe(list(full.values())), indent=1,
+                                                       allow_nan=False))
     return df, list(full.values())
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #3fbdee67
@@ -99,10 +116,12 @@ def _adopt(jobs, plan) -> None:
 def _pool_meta(plan) -> dict:
     "What a stage-2 table's meta.json records of its pool and of the runs it adopted."
     f = plan.found
-    return dict(pool=f["pool"], pool_settings=pool_settings(f["pool"]), options=plan.base.options, adopted=f["adopted"])
+    return dict(pool=f["pool"], pool_settings=pool_settings(f["pool"]), options=plan.base.options,
+                adopted=f["adopted"])
 
 def _lower_tables(rows, plan) -> dict:
-    "Table 1's lower rows (summary.csv, table.md), with the pseudo-label reports written beside them."
+    """Table 1's lower rows (summary.csv, table.md), with the pseudo-label reports written beside
+    them."""
     summary = summarize(rows)
     pseudo_label_reports(plan.jobs, plan.base, plan.out)
     return {"summary.csv": summary, "table.md": markdown_table(summary, LOWER_ROWS)}
@@ -112,9 +131,12 @@ def _lower_jobs(plan) -> list:
     return [job(m, k, s, **jo) for s in plan.seeds for k in sorted(plan.ks) for m in LOWER_ROWS]
 
 reproduce_table1_lower = REPRODUCERS.register("table1-lower", TableSpec(
-    "table1-lower", "Table 1's lower GradMix rows (soft, hard, VAT, MixMatch) on the digit task, with their stage-1 "
-    "pool and the pseudo-label reports.", jobs=_lower_jobs, tabulate=_lower_tables, prepare=_pool_of, adopt=_adopt,
-    meta=lambda plan, jobs: _pool_meta(plan) | dict(methods=list(LOWER_ROWS), R=plan.found["R"]), paper="PAPER_TABLE1"))
+    "table1-lower",
+    "Table 1's lower GradMix rows (soft, hard, VAT, MixMatch) on the digit task, with their "
+    "stage-1 pool and the pseudo-label reports.", jobs=_lower_jobs, tabulate=_lower_tables,
+    prepare=_pool_of, adopt=_adopt,
+    meta=lambda plan, jobs: _pool_meta(plan) | dict(methods=list(LOWER_ROWS), R=plan.found["R"]),
+    paper="PAPER_TABLE1"))
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #291b915d
 def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
@@ -125,39 +147,47 @@ def table2_summary(rows: pd.DataFrame, R: int = 3) -> pd.DataFrame:
     ok = ok.assign(test=100 * ok.test_acc.astype(float), hval=100 * ok.best_hval_acc.astype(float))
     g = ok.groupby(["k", "opt_beta", "opt_gamma"], sort=False)
     n = g.size()
-    s = pd.DataFrame({"test_mean": g.test.mean(), "test_se": g.test.sem(), "hval_mean": g.hval.mean(),
-                      "hval_se": g.hval.sem(), "n": n, "n_top": g.top.sum().astype(int)}).fillna({"test_se": 0.0, "hval_se": 0.0})
+    s = pd.DataFrame({"test_mean": g.test.mean(), "test_se": g.test.sem(),
+                      "hval_mean": g.hval.mean(), "hval_se": g.hval.sem(), "n": n,
+                      "n_top": g.top.sum().astype(int)}).fillna({"test_se": 0.0, "hval_se": 0.0})
     return s.reset_index().rename(columns={"opt_beta": "beta", "opt_gamma": "gamma"})
 
 def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> str:
     """One row per (k, beta, gamma): ours (test, hyper-validation, times in the top R) beside the
     paper's test accuracy (k=3)."""
-    lines = [f"| k | β | γ | test % (ours) | hyper-validation % (ours) | in top {R} | test % (paper, k=3) |", "|" + " --- |" * 7]
+    lines = [f"| k | β | γ | test % (ours) | hyper-validation % (ours) | in top {R} | test % "
+             f"(paper, k=3) |", "|" + " --- |" * 7]
     for r in summary.itertuples():
         p = paper.get((float(r.beta), round(float(r.gamma), 1)))
-        lines.append(f"| {r.k} | {r.beta:g} | {r.gamma:g} | {r.test_mean:.2f} ± {r.test_se:.2f} (n={r.n}) | {r.hval_mean:.2f} ± {r.hval_se:.2f} | "
-                     f"{r.n_top}/{r.n} | {'–' if p is None else f'{p:.2f}'} |")
+        lines.append(f"| {r.k} | {r.beta:g} | {r.gamma:g} | {r.test_mean:.2f} ± {r.test_se:.2f} "
+                     f"(n={r.n}) | {r.hval_mean:.2f} ± {r.hval_se:.2f} | {r.n_top}/{r.n} | "
+                     f"{'–' if p is None else f'{p:.2f}'} |")
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #7bc77a56
 def _table2_jobs(plan) -> list:
     settings = pool_settings(plan.found["pool"])
-    return [job("gradmix", k, s, beta=b, gamma=g) for s in plan.seeds for k in sorted(plan.ks) for b, g in settings]
+    return [job("gradmix", k, s, beta=b, gamma=g) for s in plan.seeds for k in sorted(plan.ks)
+            for b, g in settings]
 
 def _gradmix_base(plan, jobs) -> RunConfig:
     "The base run with only GradMix's options (the pool's are not GradMix's)."
     o = plan.base.options
-    return plan.base.replace(options={k: v for k, v in o.items() if k in METHODS["gradmix"].settable(o)})
+    return plan.base.replace(options={k: v for k, v in o.items()
+                                      if k in METHODS["gradmix"].settable(o)})
 
 def _table2_tables(rows, plan) -> dict:
     summary = table2_summary(rows, plan.found["R"])
     return {"summary.csv": summary, "table.md": table2_markdown(summary, plan.found["R"])}
 
 reproduce_table2 = REPRODUCERS.register("table2", TableSpec(
-    "table2", "Table 2: GradMix over the pool's (beta, gamma) settings at k=3 (test and hyper-validation accuracy, "
-    "top-R membership).", jobs=_table2_jobs, tabulate=_table2_tables, ks=(3,), prepare=_pool_of, configure=_gradmix_base,
-    adopt=_adopt, meta=lambda plan, jobs: _pool_meta(plan) | dict(R=plan.found["R"]),
-    extra=lambda plan, rows: unfinished_runs(rows, ["opt_beta", "opt_gamma"]), paper="PAPER_TABLE2"))
+    "table2",
+    "Table 2: GradMix over the pool's (beta, gamma) settings at k=3 (test and hyper-validation "
+    "accuracy, top-R membership).", jobs=_table2_jobs, tabulate=_table2_tables, ks=(3,),
+    prepare=_pool_of, configure=_gradmix_base, adopt=_adopt,
+    meta=lambda plan, jobs: _pool_meta(plan) | dict(R=plan.found["R"]),
+    extra=lambda plan, rows: unfinished_runs(rows, ["opt_beta", "opt_gamma"]),
+    paper="PAPER_TABLE2"))
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #a2bc3c99
 def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
@@ -183,7 +213,8 @@ def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
     for b, g in zip(s.beta, s.gamma):
         b, g = float(b), round(float(g), 1)
         if (b, g) in paper:
-            ax["paper"].add_patch(Rectangle((gs.index(g), bs.index(b)), 1, 1, fill=False, ec="red", lw=2))
+            ax["paper"].add_patch(Rectangle((gs.index(g), bs.index(b)), 1, 1, fill=False,
+                                            ec="red", lw=2))
     ax["paper"].set(xlabel="γ", ylabel="β", title="paper: test accuracy % (k=3); red: our settings")
     return fig
 
@@ -193,21 +224,23 @@ FIG4_RS = (1, 2, 3, 4, 5)
 def fig4_summary(rows: pd.DataFrame) -> pd.DataFrame:
     "Mean, s.e. and count of the test accuracy (%) per (k, R) of the finished runs."
     ok = rows[rows.status == "finished"]
-    g = ok.assign(acc=100 * ok.test_acc.astype(float), R=ok.opt_R.astype(int)).groupby(["k", "R"]).acc
+    g = ok.assign(acc=100 * ok.test_acc.astype(float),
+                  R=ok.opt_R.astype(int)).groupby(["k", "R"]).acc
     return pd.DataFrame({"mean": g.mean(), "se": g.sem().fillna(0.0), "n": g.count()}).reset_index()
 
 def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
     """R in rows, k in columns: ours (mean ± s.e., n) and the paper's value where the text gives it
     (R=3)."""
     ks = sorted(summary.k.unique())
-    lines = ["| R | " + " | ".join(f"k={k} ours | k={k} paper" for k in ks) + " |", "|" + " --- |" * (1 + 2 * len(ks))]
+    lines = ["| R | " + " | ".join(f"k={k} ours | k={k} paper" for k in ks) + " |",
+             "|" + " --- |" * (1 + 2 * len(ks))]
     for R in sorted(summary.R.unique()):
         cells = []
         for k in ks:
             r = summary[(summary.k == k) & (summary.R == R)]
             p = paper.get(k, {}).get(R)
-            cells += [f"{r['mean'].iloc[0]:.2f} ± {r['se'].iloc[0]:.2f} (n={int(r['n'].iloc[0])})" if len(r) else "–",
-                      "–" if p is None else f"{p:.2f}"]
+            cells += [f"{r['mean'].iloc[0]:.2f} ± {r['se'].iloc[0]:.2f} (n={int(r['n'].iloc[0])})"
+                      if len(r) else "–", "–" if p is None else f"{p:.2f}"]
         lines.append(f"| {R} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -219,7 +252,8 @@ def _fig4_prepare(plan) -> dict:
 
 def _fig4_jobs(plan) -> list:
     jo = {k: v for k, v in _stage2_job_options(plan.base).items() if k != "R"}
-    return [job("gradmix_hard", k, s, R=R, **jo) for s in plan.seeds for k in sorted(plan.ks) for R in plan.found["Rs"]]
+    return [job("gradmix_hard", k, s, R=R, **jo) for s in plan.seeds for k in sorted(plan.ks)
+            for R in plan.found["Rs"]]
 
 def _fig4_tables(rows, plan) -> dict:
     "Fig. 4's numbers (summary.csv, table.md), with the pseudo-label reports written beside them."
@@ -228,9 +262,11 @@ def _fig4_tables(rows, plan) -> dict:
     return {"summary.csv": summary, "table.md": fig4_markdown(summary)}
 
 reproduce_fig4 = REPRODUCERS.register("fig4", TableSpec(
-    "fig4", "Fig. 4: GradMix w/ hard label for ensembles of R = 1..5 pool models, every k, with the pseudo-label "
-    "reports.", jobs=_fig4_jobs, tabulate=_fig4_tables, prepare=_fig4_prepare, adopt=_adopt,
-    configure=lambda plan, jobs: plan.base.replace(options={k: v for k, v in plan.base.options.items() if k != "R"}),
+    "fig4",
+    "Fig. 4: GradMix w/ hard label for ensembles of R = 1..5 pool models, every k, with the "
+    "pseudo-label reports.", jobs=_fig4_jobs, tabulate=_fig4_tables, prepare=_fig4_prepare,
+    adopt=_adopt, configure=lambda plan, jobs: plan.base.replace(
+        options={k: v for k, v in plan.base.options.items() if k != "R"}),
     meta=lambda plan, jobs: _pool_meta(plan) | dict(Rs=plan.found["Rs"]),
     extra=lambda plan, rows: unfinished_runs(rows, ["opt_R"]), paper="PAPER_FIG4"))
 
@@ -245,7 +281,7 @@ def plot_fig4(summary: pd.DataFrame, paper=PAPER_FIG4, ax=None):
         for R, v in paper.get(k, {}).items(): ax.plot([R], [v], marker="*", ms=12, color=c, ls="")
     if any(paper.get(k) for k in summary.k.unique()):
         ax.plot([], [], marker="*", ms=10, color="0.4", ls="none", label="paper (R = 3)")
-    ax.set(xlabel="R (models in the ensemble)", ylabel="test accuracy %", xticks=sorted(summary.R.unique()),
-           title="GradMix w/ hard label against R")
+    ax.set(xlabel="R (models in the ensemble)", ylabel="test accuracy %",
+           xticks=sorted(summary.R.unique()), title="GradMix w/ hard label against R")
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return ax

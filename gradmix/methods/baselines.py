@@ -29,11 +29,13 @@ class SourceOnly(DefinedStep):
 # %% ../../nbs/methods/01_baselines.ipynb #68699a47
 def _rng_state() -> dict:
     "torch's random state, CPU and (where there is one) CUDA: what dropout draws from."
-    return dict(cpu=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    return dict(cpu=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
 def _set_rng_state(s: dict) -> None:
     torch.set_rng_state(s["cpu"])
-    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
+    if s.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
 
 @register_method("finetune")
 class Finetune(Method):
@@ -52,10 +54,12 @@ class Finetune(Method):
         if self.source_ckpt: self._start_finetune(tr, _load_best_state(self.source_ckpt))
         else:
             tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
-            self.rng_at_start = _rng_state()               # the fine-tuning phase restarts from it (see below)
+            # the fine-tuning phase restarts from it (see below)
+            self.rng_at_start = _rng_state()
 
     def _start_finetune(self, tr, state: dict) -> None:
-        if self.rng_at_start is not None: _set_rng_state(self.rng_at_start)   # as a grid's fresh Fine-tune run draws
+        # as a grid's fresh Fine-tune run draws
+        if self.rng_at_start is not None: _set_rng_state(self.rng_at_start)
         tr.model.load_state_dict(state["model"])
         tr.add_optimizer("main", tr.make_optimizer(tr.budget.finetune_lr))
         self.phase = "finetune"
@@ -65,7 +69,8 @@ class Finetune(Method):
             self._start_finetune(tr, tr.best_state)   # model selection of the source phase, then V
         eng = EagerEngine.of(tr, self)
         if self.phase == "source": return PlainStep(("sources",))(eng, step)
-        x, y = tr.v_batch(step - (0 if self.source_ckpt else tr.budget.steps))   # V batch i of the phase, either way
+        # V batch i of the phase, either way
+        x, y = tr.v_batch(step - (0 if self.source_ckpt else tr.budget.steps))
         return PlainStep(("V",)).on(eng, [(x, y, tr.head)])
 
     def state_dict(self): return dict(phase=self.phase, rng_at_start=self.rng_at_start)
@@ -75,11 +80,13 @@ class Finetune(Method):
     @classmethod
     def prerequisites(cls, options): return [("source_only", {})]
     @classmethod
-    def prerequisite_options(cls, options, dirs): return dict(source_ckpt=str(Path(dirs[0]) / "checkpoint.pt"))
+    def prerequisite_options(cls, options, dirs):
+        return dict(source_ckpt=str(Path(dirs[0]) / "checkpoint.pt"))
 
 def _load_best_state(path) -> dict:
     "The best-hyper-validation module states stored in a gradmix checkpoint file."
     path = Path(path)
     if not path.exists(): raise ConfigError(f"source checkpoint {path} does not exist")
     try: return torch.load(path, weights_only=True, map_location="cpu")["best_state"]
-    except Exception as e: raise ConfigError(f"source checkpoint {path} cannot be read ({type(e).__name__})") from None
+    except Exception as e:
+        raise ConfigError(f"source checkpoint {path} cannot be read ({type(e).__name__})") from None

@@ -19,10 +19,12 @@ __all__ = ['DCTN_DEFAULTS', 'class_map', 'perplexity_scores', 'cocktail_weights'
 def class_map(source_classes: list[tuple], target_classes: tuple) -> torch.Tensor:
     """(sources x target classes): the position of target class c in source j's label space, -1
     where source j lacks it."""
-    m = torch.tensor([[list(sc).index(c) if c in sc else -1 for c in target_classes] for sc in source_classes], dtype=torch.long)
+    m = torch.tensor([[list(sc).index(c) if c in sc else -1 for c in target_classes]
+                      for sc in source_classes], dtype=torch.long)
     missing = [c for c, col in zip(target_classes, m.T) if (col < 0).all()]
-    if missing: raise ConfigError(f"DCTN cannot predict target class(es) {missing}: no source has them (sources' classes: "
-                                  f"{[tuple(sc) for sc in source_classes]})")
+    if missing:
+        raise ConfigError(f"DCTN cannot predict target class(es) {missing}: no source has them "
+                          f"(sources' classes: {[tuple(sc) for sc in source_classes]})")
     return m
 
 def perplexity_scores(d_logits: torch.Tensor) -> torch.Tensor:
@@ -37,11 +39,13 @@ def cocktail_weights(scores: torch.Tensor, cmap: torch.Tensor, eps: float = 1e-1
     s = (scores[:, :, None] + eps) * member[None]
     return s / s.sum(1, keepdim=True)
 
-def cocktail(probs: list[torch.Tensor], scores: torch.Tensor, cmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def cocktail(probs: list[torch.Tensor], scores: torch.Tensor,
+             cmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The cocktail prediction (B, C) over the target classes from each source classifier's
     probabilities, and its weights (B, M, C)."""
     w = cocktail_weights(scores, cmap)
-    per_source = torch.stack([p[:, cmap[j].clamp_min(0)] * (cmap[j] >= 0) for j, p in enumerate(probs)], 1)
+    per_source = torch.stack([p[:, cmap[j].clamp_min(0)] * (cmap[j] >= 0)
+                              for j, p in enumerate(probs)], 1)
     return (w * per_source).sum(1), w
 
 # %% ../../nbs/methods/05_dctn.ipynb #9329b79e
@@ -53,35 +57,43 @@ def d_logits(discs: nn.ModuleList, f: torch.Tensor) -> torch.Tensor:
     "(B, M): every discriminator's logit for features `f`."
     return torch.cat([d(f) for d in discs], 1)
 
-def discriminator_step(discs: nn.ModuleList, opt: torch.optim.Optimizer, fs: list, fu: torch.Tensor, aligned: list[int]) -> tuple[list, list]:
+def discriminator_step(discs: nn.ModuleList, opt: torch.optim.Optimizer, fs: list, fu: torch.Tensor,
+                       aligned: list[int]) -> tuple[list, list]:
     """One update of the aligned discriminators (source j -> 1, target -> 0) on detached features;
     their losses and accuracies."""
     losses, accs = [], []
     for j in aligned:
         ls, lu = discs[j](fs[j].detach()).squeeze(1), discs[j](fu.detach()).squeeze(1)
-        losses.append(F.binary_cross_entropy_with_logits(ls, torch.ones_like(ls)) + F.binary_cross_entropy_with_logits(lu, torch.zeros_like(lu)))
-        accs.append(((ls > 0).float().sum() + (lu <= 0).float().sum()).detach() / (len(ls) + len(lu)))
+        losses.append(F.binary_cross_entropy_with_logits(ls, torch.ones_like(ls))
+                      + F.binary_cross_entropy_with_logits(lu, torch.zeros_like(lu)))
+        accs.append(((ls > 0).float().sum() + (lu <= 0).float().sum()).detach()
+                    / (len(ls) + len(lu)))
     opt.zero_grad(set_to_none=True); torch.stack(losses).sum().backward(); opt.step()
     return [l.detach() for l in losses], accs
 
 def hardest_source(d_losses: list, aligned: list[int], rule: str = "max") -> int:
     """The aligned source of largest (`rule='max'`, the authors' code) or smallest ('min')
     discriminator loss."""
-    if rule not in ("max", "min"): raise ConfigError(f"dctn: hard_source must be 'max' or 'min', got {rule!r}")
+    if rule not in ("max", "min"):
+        raise ConfigError(f"dctn: hard_source must be 'max' or 'min', got {rule!r}")
     pick = torch.argmax if rule == "max" else torch.argmin
     return aligned[int(pick(torch.stack(d_losses)))]
 
-def feature_adversarial_loss(discs: nn.ModuleList, fs: list, fu: torch.Tensor, d_losses: list, aligned: list[int],
-                             hard_mining: bool = True, hard_source: str = "max") -> tuple[torch.Tensor, int]:
-    "F's flipped-label loss (source j -> 0, target -> 1) against the hard source (or every aligned one); and that source."
+def feature_adversarial_loss(discs: nn.ModuleList, fs: list, fu: torch.Tensor, d_losses: list,
+                             aligned: list[int], hard_mining: bool = True,
+                             hard_source: str = "max") -> tuple[torch.Tensor, int]:
+    """F's flipped-label loss (source j -> 0, target -> 1) against the hard source (or every aligned
+    one); and that source."""
     hard = hardest_source(d_losses, aligned, hard_source)
     losses = []
     for j in ([hard] if hard_mining else aligned):
         ls, lu = discs[j](fs[j]).squeeze(1), discs[j](fu).squeeze(1)
-        losses.append(F.binary_cross_entropy_with_logits(ls, torch.zeros_like(ls)) + F.binary_cross_entropy_with_logits(lu, torch.ones_like(lu)))
+        losses.append(F.binary_cross_entropy_with_logits(ls, torch.zeros_like(ls))
+                      + F.binary_cross_entropy_with_logits(lu, torch.ones_like(lu)))
     return torch.stack(losses).mean(), hard
 
-def classifier_batches(fs: list, ys: list, ft: torch.Tensor, yt: torch.Tensor, cmap: torch.Tensor) -> list[tuple]:
+def classifier_batches(fs: list, ys: list, ft: torch.Tensor, yt: torch.Tensor,
+                       cmap: torch.Tensor) -> list[tuple]:
     """Per source j: its features and labels plus the target rows `(ft, yt)` (target class indices)
     of classes it has, relabelled."""
     out = []
@@ -91,7 +103,8 @@ def classifier_batches(fs: list, ys: list, ft: torch.Tensor, yt: torch.Tensor, c
     return out
 
 # %% ../../nbs/methods/05_dctn.ipynb #93b52eea
-DCTN_DEFAULTS = dict(pretrain=0.2, threshold=0.9, hard_mining=True, hard_source=Option("max", ("max", "min")),
+DCTN_DEFAULTS = dict(pretrain=0.2, threshold=0.9, hard_mining=True,
+                     hard_source=Option("max", ("max", "min")),
                      align=Option("all", ("all", "cocktail")), adv_weight=1.0, disc_hidden=256)
 
 @register_method("dctn")
@@ -100,17 +113,22 @@ class DCTN(Method):
     perplexity-weighted cocktail."""
     needs = ("sources", "V", "U")
     defaults = DCTN_DEFAULTS
-    former_defaults = dict(hard_source="min")   # runs that do not record it picked the smallest loss
+    # runs that do not record it picked the smallest loss
+    former_defaults = dict(hard_source="min")
 
     def __init__(self, **opts):
         super().__init__(**opts)
-        if not 0 <= self.opts["pretrain"] < 1: raise ConfigError(f"dctn: pretrain is a fraction of the steps in [0, 1), got {self.opts['pretrain']}")
-        if not 0 <= self.opts["threshold"] <= 1: raise ConfigError(f"dctn: threshold is a probability, got {self.opts['threshold']}")
+        if not 0 <= self.opts["pretrain"] < 1:
+            raise ConfigError(f"dctn: pretrain is a fraction of the steps in [0, 1), got "
+                              f"{self.opts['pretrain']}")
+        if not 0 <= self.opts["threshold"] <= 1:
+            raise ConfigError(f"dctn: threshold is a probability, got {self.opts['threshold']}")
 
     def target_prediction(self, tr, f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "The cocktail (B, C) and its weights (B, M, C) for target features `f`."
         probs = [c(f).softmax(1) for c in tr.modules["classifiers"]]
-        return cocktail(probs, perplexity_scores(d_logits(tr.modules["discriminators"], f)), self.cmap)
+        return cocktail(probs,
+                        perplexity_scores(d_logits(tr.modules["discriminators"], f)), self.cmap)
 
     def predict(self, tr, x):
         return self.target_prediction(tr, tr.model.features(x))[0].clamp_min(1e-12).log()
@@ -121,13 +139,18 @@ class DCTN(Method):
 def setup(self, tr):
     task, fd, o = tr.task, tr.model.feat_dim, self.opts
     self.cmap = class_map([d.classes for d in task.sources], task.classes).to(tr.device)
-    self.aligned = [j for j in range(len(task.sources)) if o["align"] == "all" or (self.cmap[j] >= 0).any()]
+    self.aligned = [j for j in range(len(task.sources))
+                    if o["align"] == "all" or (self.cmap[j] >= 0).any()]
     self.adapt_from = round(o["pretrain"] * tr.total_steps)
-    clfs = tr.add_module("classifiers", nn.ModuleList([nn.Linear(fd, len(d.classes)) for d in task.sources]))
-    discs = tr.add_module("discriminators", nn.ModuleList([discriminator(fd, o["disc_hidden"]) for _ in task.sources]))
+    clfs = tr.add_module("classifiers",
+                         nn.ModuleList([nn.Linear(fd, len(d.classes)) for d in task.sources]))
+    discs = tr.add_module("discriminators", nn.ModuleList([discriminator(fd, o["disc_hidden"])
+                                                           for _ in task.sources]))
     b = tr.budget
-    tr.add_optimizer("main", torch.optim.SGD([{"params": tr.model.shared_parameters(), "name": "shared"},
-                                              {"params": list(clfs.parameters()), "name": "heads"}], lr=b.lr, momentum=b.momentum))
+    tr.add_optimizer("main",
+                     torch.optim.SGD([{"params": tr.model.shared_parameters(), "name": "shared"},
+                                      {"params": list(clfs.parameters()), "name": "heads"}],
+                                     lr=b.lr, momentum=b.momentum))
     tr.add_optimizer("disc", torch.optim.SGD(discs.parameters(), lr=b.lr, momentum=b.momentum))
 
 @patch_to(DCTN)
@@ -137,7 +160,8 @@ def step(self, tr, step):
     xs, log = torch.cat([x for x, _, _ in batches]), {}
     clfs, adapt = tr.modules["classifiers"], step >= self.adapt_from
     if adapt: log |= self.adversarial_step(tr, xs, ns, ys, xu)
-    f = tr.model.features(torch.cat([xs, xv, xu]))                      # target discriminative adaptation
+    # target discriminative adaptation
+    f = tr.model.features(torch.cat([xs, xv, xu]))
     fs, fv, fu = f[:sum(ns)].split(ns), f[sum(ns):sum(ns) + len(xv)], f[sum(ns) + len(xv):]
     ft, yt = fv, yv
     if adapt:
@@ -146,9 +170,11 @@ def step(self, tr, step):
             conf, pl = (q / q.sum(1, keepdim=True)).max(1)
         keep = conf >= self.opts["threshold"]
         ft, yt = torch.cat([fv, fu[keep]]), torch.cat([yv, pl[keep]])
-        log |= {"pl_frac": keep.float().mean()} | {f"cw_{j}": w[:, j].mean() for j in range(len(ns))}
+        log |= {"pl_frac": keep.float().mean()} | {f"cw_{j}": w[:, j].mean()
+                                                   for j in range(len(ns))}
     parts = classifier_batches(list(fs), ys, ft, yt, self.cmap)
-    loss = torch.stack([F.cross_entropy(c(fj), yj) for c, (fj, yj) in zip(clfs, parts) if len(yj)]).sum()
+    loss = torch.stack([F.cross_entropy(c(fj), yj) for c, (fj, yj) in zip(clfs, parts)
+                        if len(yj)]).sum()
     tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
     return dict(loss=loss.detach()) | log
 
@@ -160,10 +186,13 @@ def adversarial_step(self, tr, xs, ns, ys, xu) -> dict:
     discs, clfs = tr.modules["discriminators"], tr.modules["classifiers"]
     f = tr.model.features(torch.cat([xs, xu])); fs, fu = f[:sum(ns)].split(ns), f[sum(ns):]
     d_losses, accs = discriminator_step(discs, tr.optimizers["disc"], fs, fu, self.aligned)
-    adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned, self.opts["hard_mining"],
-                                         self.opts["hard_source"])
+    adv, hard = feature_adversarial_loss(discs, fs, fu, d_losses, self.aligned,
+                                         self.opts["hard_mining"], self.opts["hard_source"])
     cls = torch.stack([F.cross_entropy(c(fj), y) for c, fj, y in zip(clfs, fs, ys)]).sum()
     trunk = tr.model.shared_parameters()
-    tr.optimizer.zero_grad(set_to_none=True); (self.opts["adv_weight"] * adv + cls).backward(inputs=trunk); tr.optimizer.step()
+    tr.optimizer.zero_grad(set_to_none=True)
+    (self.opts["adv_weight"] * adv + cls).backward(inputs=trunk)
+    tr.optimizer.step()
     return (dict(d_loss=torch.stack(d_losses).mean(), adv_loss=adv.detach(), hard=float(hard))
-            | {f"d_loss_{j}": l for j, l in zip(self.aligned, d_losses)} | {f"d_acc_{j}": a for j, a in zip(self.aligned, accs)})
+            | {f"d_loss_{j}": l for j, l in zip(self.aligned, d_losses)}
+            | {f"d_acc_{j}": a for j, a in zip(self.aligned, accs)})

@@ -18,10 +18,12 @@ __all__ = ['gap_module', 'class_activation_maps', 'EnergyNet', 'energy_losses', 
 def gap_module(trunk: nn.Module) -> nn.Module:
     """The trunk's last global average pooling (whose input is the last convolutional map), or a
     `ConfigError`."""
-    pools = [m for m in trunk.modules() if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1))]
+    pools = [m for m in trunk.modules()
+             if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1))]
     if not pools:
-        raise ConfigError("EnergyNet needs class activation maps, i.e. a trunk that ends in global average pooling over a "
-                          "convolutional feature map (e.g. model 'resnet18'); this trunk has none")
+        raise ConfigError("EnergyNet needs class activation maps, i.e. a trunk that ends in global "
+                          "average pooling over a convolutional feature map (e.g. model "
+                          "'resnet18'); this trunk has none")
     return pools[-1]
 
 def class_activation_maps(fmap: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -36,14 +38,19 @@ class EnergyNet(nn.Module):
     def __init__(self, map_size: int = 7, width: int = 16, hidden: int = 64):
         super().__init__()
         self.map_size = map_size
-        self.net = nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
-                                 nn.Flatten(), nn.Linear(width * map_size ** 2, hidden), nn.ReLU(), nn.Linear(hidden, 1))
-        self.register_buffer("trained", torch.zeros((), dtype=torch.bool))   # set once it has taken a step
+        self.net = nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.ReLU(),
+                                 nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.Flatten(),
+                                 nn.Linear(width * map_size ** 2, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 1))
+        # set once it has taken a step
+        self.register_buffer("trained", torch.zeros((), dtype=torch.bool))
     def forward(self, maps: torch.Tensor) -> torch.Tensor:
         B, C = maps.shape[:2]
-        return self.net(F.adaptive_avg_pool2d(maps.flatten(0, 1)[:, None], self.map_size)).view(B, C)
+        return self.net(F.adaptive_avg_pool2d(maps.flatten(0, 1)[:, None],
+                                              self.map_size)).view(B, C)
 
-def energy_losses(energies: torch.Tensor, y: torch.Tensor, margin: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+def energy_losses(energies: torch.Tensor, y: torch.Tensor,
+                  margin: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Our choice, not the original's: (cross-entropy over the energies, mean hinge of the true
     class vs every other)."""
     pos = energies.gather(1, y[:, None])
@@ -53,26 +60,32 @@ def energy_losses(energies: torch.Tensor, y: torch.Tensor, margin: float = 1.0) 
 # %% ../../nbs/methods/09_energynet.ipynb #2aa49dea
 @register_method("energynet")
 class EnergyNetMethod(Finetune):
-    """EnergyNet (Li et al. 2017): Source-only, then fine-tuning on V with an energy network on class activation maps.
-    Our choice: its losses (`energy_losses`: cross-entropy over all energies + hinge against every other class) are not
-    the original's (an energy loss against one false-alarm concept + a triplet loss with hard-negative mining, whose
-    exact forms we could not read); see the notebook's "How this differs from the original"."""
-    defaults = Finetune.defaults | dict(alpha=1.0, lam=1.0, margin=1.0, energy_lr=1e-3, map_size=7, width=16)
+    """EnergyNet (Li et al. 2017): Source-only, then fine-tuning on V with an energy network on
+    class activation maps.
+    Our choice: its losses (`energy_losses`: cross-entropy over all energies + hinge against every
+    other class) are not the original's (an energy loss against one false-alarm concept + a triplet
+    loss with hard-negative mining, whose exact forms we could not read); see the notebook's "How
+    this differs from the original"."""
+    defaults = Finetune.defaults | dict(alpha=1.0, lam=1.0, margin=1.0, energy_lr=1e-3,
+                                        map_size=7, width=16)
 
     def setup(self, tr):
         self._fmap = None
-        gap_module(tr.model.trunk).register_forward_pre_hook(lambda m, inp: setattr(self, "_fmap", inp[0]))
+        gap_module(tr.model.trunk).register_forward_pre_hook(
+            lambda m, inp: setattr(self, "_fmap", inp[0]))
         super().setup(tr)
         e = tr.add_module("energy", EnergyNet(self.opts["map_size"], self.opts["width"]))
         tr.add_optimizer("energy", torch.optim.Adam(e.parameters(), lr=self.opts["energy_lr"]))
 
     def energies(self, tr) -> torch.Tensor:
         "Energies (B,C) of the target classes' maps of the last forward pass."
-        maps = class_activation_maps(self._fmap.detach(), tr.model.head(tr.head).weight.detach()); self._fmap = None
+        maps = class_activation_maps(self._fmap.detach(), tr.model.head(tr.head).weight.detach())
+        self._fmap = None
         return tr.modules["energy"](maps)
 
     def step(self, tr, step):
-        if self.phase == "source" and step >= tr.budget.steps: self._start_finetune(tr, tr.best_state)
+        if self.phase == "source" and step >= tr.budget.steps:
+            self._start_finetune(tr, tr.best_state)
         if self.phase == "source": return super().step(tr, step)
         x, y = tr.v_batch(step)
         ce = F.cross_entropy(tr.model(x, tr.head), y)

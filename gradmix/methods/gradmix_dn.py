@@ -22,7 +22,8 @@ class GradMixDomainNorm(GradMixMethod):
     defaults = {**GRADMIX_DEFAULTS, "bn_momentum": 0.05}
 
     def build_model(self, tr, model):
-        self.target = len(tr.task.sources)            # domains: the sources in order, then the target
+        # domains: the sources in order, then the target
+        self.target = len(tr.task.sources)
         model.trunk = add_domain_norm(model.trunk, self.target + 1, self.opts["bn_momentum"])
         return model
 
@@ -30,7 +31,8 @@ class GradMixDomainNorm(GradMixMethod):
         "Each source's loss, its batch normalised by its own domain's statistics."
         losses = []
         for i, (x, y, h) in enumerate(batches):
-            with domain_segments(tr.model, [(i, len(x))]): losses.append(F.cross_entropy(tr.model(x, h), y))
+            with domain_segments(tr.model, [(i, len(x))]):
+                losses.append(F.cross_entropy(tr.model(x, h), y))
         return losses
 
     def v_loss(self, tr, xv, yv, xu) -> torch.Tensor:
@@ -45,7 +47,8 @@ class GradMixDomainNorm(GradMixMethod):
         (xv, yv), xu = tr.v_batch(step), tr.u_batch(step)
         val_loss = self.v_loss(tr, xv, yv, xu)
         info = self.gm.step(losses, val_loss)
-        return dict(loss=torch.stack([l.detach() for l in losses]).sum(), val_loss=val_loss.detach()) | info.log()
+        return dict(loss=torch.stack([l.detach() for l in losses]).sum(),
+                    val_loss=val_loss.detach()) | info.log()
 
     def predict(self, tr, x):
         "Target logits, normalised with the target's running statistics."

@@ -16,21 +16,27 @@ from ..weighting.base import RHO_AGGS, RULES
 __all__ = ['GRADMIX_DEFAULTS', 'PAPER_LITERAL', 'resolve_fused', 'GradMixMethod', 'GradMixNoAdaLR', 'GradMixSGD']
 
 # %% ../../nbs/methods/02_gradmix.ipynb #02fc2046
-GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS), adaptive_lr=True,
-                        grouping=Option("layer", GROUPINGS), fused=Option(False, (False, True, "auto")),
-                        eta_mode=Option("lr", ETA_MODES), val_to_heads=True, val_ema=0.0, weight_ema=0.0)
-# The paper's reading of V (it steers the shared layers, trains no head): the default the ablation study changed.
-# Not the whole paper: rho stays the mean (our choice); eq. 8's sum is rho_agg="sum". Fixed: committed runs rely on it.
+GRADMIX_DEFAULTS = dict(weighting="gradmix", beta=10.0, gamma=0.6, rho_agg=Option("mean", RHO_AGGS),
+                        adaptive_lr=True, grouping=Option("layer", GROUPINGS),
+                        fused=Option(False, (False, True, "auto")),
+                        eta_mode=Option("lr", ETA_MODES), val_to_heads=True, val_ema=0.0,
+                        weight_ema=0.0)
+# The paper's reading of V (it steers the shared layers, trains no head): the default the ablation
+# study changed.
+# Not the whole paper: rho stays the mean (our choice); eq. 8's sum is rho_agg="sum". Fixed:
+# committed runs rely on it.
 PAPER_LITERAL = dict(val_to_heads=False)
 
 def resolve_fused(fused, model) -> bool:
     "Whether to take the fused path for `model` under option `fused` ('auto', True or False)."
-    if fused not in (False, True, "auto"): raise ConfigError(f"fused must be 'auto', True or False, got {fused!r}")
+    if fused not in (False, True, "auto"):
+        raise ConfigError(f"fused must be 'auto', True or False, got {fused!r}")
     if fused == "auto": return fused_unsupported(model) is None
     if fused is True:
         why = fused_unsupported(model)
-        if why: raise ConfigError(f"fused=True, but fused gradients do not support this model: {why}; "
-                                  "use fused='auto' or False for the standard per-loss path")
+        if why:
+            raise ConfigError(f"fused=True, but fused gradients do not support this model: {why}; "
+                              "use fused='auto' or False for the standard per-loss path")
         return True
     return False
 
@@ -42,21 +48,24 @@ class GradMixMethod(DefinedStep):
     needs = ("sources", "V")
     step_kind = MixStep
     defaults = GRADMIX_DEFAULTS
-    # runs that predate an option: val_to_heads=False (PAPER_LITERAL), and every rule fell back to the best source
+    # runs that predate an option: val_to_heads=False (PAPER_LITERAL), and every rule fell back to
+    # the best source
     former_defaults = PAPER_LITERAL | dict(degenerate="best_source")
     @classmethod
     def option_defaults(cls, opts):
         "GradMix's options plus those of the chosen weighting rule."
         return {**cls.defaults, **RULES[opts.get("weighting", cls.defaults["weighting"])].defaults}
 
-    def rule_options(self) -> dict: return {k: self.opts[k] for k in RULES[self.opts["weighting"]].defaults}
+    def rule_options(self) -> dict:
+        return {k: self.opts[k] for k in RULES[self.opts["weighting"]].defaults}
 
     def setup(self, tr):
         o = self.opts
         tr.add_optimizer("main", tr.make_optimizer(tr.budget.lr))
-        step_opts = {k: o[k] for k in ("beta", "gamma", "weighting", "rho_agg", "adaptive_lr", "eta_mode", "val_to_heads",
-                                        "val_ema", "weight_ema")}
-        self.gm = GradMix(tr.optimizer, tr.model.shared_groups(o["grouping"]), **step_opts, **self.rule_options())
+        step_opts = {k: o[k] for k in ("beta", "gamma", "weighting", "rho_agg", "adaptive_lr",
+                                       "eta_mode", "val_to_heads", "val_ema", "weight_ema")}
+        self.gm = GradMix(tr.optimizer, tr.model.shared_groups(o["grouping"]), **step_opts,
+                          **self.rule_options())
         self.fused = resolve_fused(o["fused"], tr.model)      # the path actually taken
 
     def step_def(self): return MixStep(one_pass=self.fused, val_to_heads=self.opts["val_to_heads"])

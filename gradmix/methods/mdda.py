@@ -18,19 +18,27 @@ __all__ = ['DomainBatchNorm', 'domain_segments', 'add_domain_norm', 'MDDA', 'ent
 class DomainBatchNorm(nn.Module):
     """Batch norm with one set of statistics per domain and one shared affine transform (an mDA
     layer with known domains)."""
-    def __init__(self, num_features: int, n_domains: int, dim: int = 2, momentum: float = 0.05, eps: float = 1e-5):
+    def __init__(self, num_features: int, n_domains: int, dim: int = 2, momentum: float = 0.05,
+                 eps: float = 1e-5):
         super().__init__()
-        if n_domains < 1: raise ConfigError(f"DomainBatchNorm needs at least one domain, got {n_domains}")
+        if n_domains < 1:
+            raise ConfigError(f"DomainBatchNorm needs at least one domain, got {n_domains}")
         bn = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[dim]
-        self.norms = nn.ModuleList([bn(num_features, eps=eps, momentum=momentum, affine=False) for _ in range(n_domains)])
-        self.weight, self.bias = nn.Parameter(torch.ones(num_features)), nn.Parameter(torch.zeros(num_features))
-        self.default = n_domains - 1     # the domain of a batch given without segments: the last one (the target)
-        self.segments = None             # [(domain, n_rows), ...] for the next forward passes (see `domain_segments`)
+        self.norms = nn.ModuleList([bn(num_features, eps=eps, momentum=momentum, affine=False)
+                                    for _ in range(n_domains)])
+        self.weight, self.bias = (nn.Parameter(torch.ones(num_features)),
+                                  nn.Parameter(torch.zeros(num_features)))
+        # the domain of a batch given without segments: the last one (the target)
+        self.default = n_domains - 1
+        # [(domain, n_rows), ...] for the next forward passes (see `domain_segments`)
+        self.segments = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         segs = self.segments or [(self.default, len(x))]
         sizes = [n for _, n in segs]
-        if sum(sizes) != len(x): raise ConfigError(f"domain segments {segs} cover {sum(sizes)} rows, the batch has {len(x)}")
+        if sum(sizes) != len(x):
+            raise ConfigError(f"domain segments {segs} cover {sum(sizes)} rows, the batch has "
+                              f"{len(x)}")
         parts = [self.norms[d](p) for (d, _), p in zip(segs, x.split(sizes))]
         y = parts[0] if len(parts) == 1 else torch.cat(parts)
         shape = (1, -1) + (1,) * (x.dim() - 2)
@@ -52,26 +60,33 @@ _LAYERS = {nn.Conv2d: ("out_channels", 2), nn.Linear: ("out_features", 1)}
 def add_domain_norm(trunk: nn.Module, n_domains: int, momentum: float = 0.05) -> nn.Module:
     """MDDA's trunk: each batch norm of `trunk` becomes a `DomainBatchNorm`; a trunk without any (a
     `nn.Sequential`) gets one after every conv and linear layer."""
-    bns = [(n, m) for n, m in trunk.named_modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    bns = [(n, m) for n, m in trunk.named_modules()
+           if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
     if bns:
         for name, bn in bns:
-            new = DomainBatchNorm(bn.num_features, n_domains, 2 if isinstance(bn, nn.BatchNorm2d) else 1, momentum, bn.eps)
+            new = DomainBatchNorm(bn.num_features, n_domains,
+                                  2 if isinstance(bn, nn.BatchNorm2d) else 1, momentum, bn.eps)
             with torch.no_grad():
                 if bn.affine: new.weight.copy_(bn.weight); new.bias.copy_(bn.bias)
                 for norm in new.norms:
-                    if bn.running_mean is not None: norm.running_mean.copy_(bn.running_mean); norm.running_var.copy_(bn.running_var)
+                    if bn.running_mean is not None:
+                        norm.running_mean.copy_(bn.running_mean)
+                        norm.running_var.copy_(bn.running_var)
             parent, _, child = name.rpartition(".")
             setattr(trunk.get_submodule(parent) if parent else trunk, child, new)
         return trunk
     if not isinstance(trunk, nn.Sequential):
-        raise ConfigError(f"MDDA cannot add domain normalisation to a {type(trunk).__name__} without batch norms; "
-                          "give it an nn.Sequential trunk or one with batch norms")
+        raise ConfigError(f"MDDA cannot add domain normalisation to a {type(trunk).__name__} "
+                          f"without batch norms; give it an nn.Sequential trunk or one with batch "
+                          f"norms")
     layers = []
     for m in trunk:
         layers.append(m)
         for cls, (attr, dim) in _LAYERS.items():
-            if isinstance(m, cls): layers.append(DomainBatchNorm(getattr(m, attr), n_domains, dim, momentum))
-    if len(layers) == len(trunk): raise ConfigError("MDDA found no conv or linear layer in the trunk to normalise")
+            if isinstance(m, cls):
+                layers.append(DomainBatchNorm(getattr(m, attr), n_domains, dim, momentum))
+    if len(layers) == len(trunk):
+        raise ConfigError("MDDA found no conv or linear layer in the trunk to normalise")
     return nn.Sequential(*layers)
 
 # %% ../../nbs/methods/04_mdda.ipynb #5097584e
@@ -83,23 +98,28 @@ class MDDA(Method):
     defaults = dict(lam=0.1, bn_momentum=0.05, domain_norm=True)
 
     def build_model(self, tr, model):
-        self.target = len(tr.task.sources)            # domains: the sources in order, then the target
-        if self.opts["domain_norm"]:                  # off: the trunk's own (shared) batch norms, if any, what MDDA improves on
+        # domains: the sources in order, then the target
+        self.target = len(tr.task.sources)
+        # off: the trunk's own (shared) batch norms, if any, what MDDA improves on
+        if self.opts["domain_norm"]:
             model.trunk = add_domain_norm(model.trunk, self.target + 1, self.opts["bn_momentum"])
         return model
 
     def step(self, tr, step):
         batches, (xv, yv), xu = tr.source_batches(step), tr.v_batch(step), tr.u_batch(step)
         sizes = [len(x) for x, _, _ in batches] + [len(xv), len(xu)]
-        segs = [(i, len(x)) for i, (x, _, _) in enumerate(batches)] + [(self.target, len(xv) + len(xu))]
+        segs = ([(i, len(x)) for i, (x, _, _) in enumerate(batches)]
+                + [(self.target, len(xv) + len(xu))])
         with domain_segments(tr.model, segs):
             feats = tr.model.features(torch.cat([x for x, _, _ in batches] + [xv, xu])).split(sizes)
-        src = torch.stack([F.cross_entropy(tr.model.head(h)(f), y) for (_, y, h), f in zip(batches, feats)]).sum()
+        src = torch.stack([F.cross_entropy(tr.model.head(h)(f), y)
+                           for (_, y, h), f in zip(batches, feats)]).sum()
         head = tr.model.head(tr.head)
         v_loss, ent = F.cross_entropy(head(feats[-2]), yv), entropy(head(feats[-1]))
         loss = src + v_loss + self.opts["lam"] * ent
         tr.optimizer.zero_grad(set_to_none=True); loss.backward(); tr.optimizer.step()
-        return dict(loss=loss.detach(), src_loss=src.detach(), v_loss=v_loss.detach(), ent_u=ent.detach())
+        return dict(loss=loss.detach(), src_loss=src.detach(), v_loss=v_loss.detach(),
+                    ent_u=ent.detach())
 
     def predict(self, tr, x):
         """Target logits, normalised with the target's running statistics (every module is in eval

@@ -39,17 +39,22 @@ def mixup(x1: Tensor, p1: Tensor, x2: Tensor, p2: Tensor, lam: float) -> tuple[T
     return lam * x1 + (1 - lam) * x2, lam * p1 + (1 - lam) * p2
 
 # %% ../../nbs/methods/08_mixmatch.ipynb #93d739a7
-def mixmatch_losses(f: Callable[[Tensor], Tensor], x_l: Tensor | None, y_l: Tensor | None, x_u: Tensor, n_classes: int,
-                    K: int = 2, T: float = 0.5, alpha: float = 0.75, max_shift: int = 2, gen: torch.Generator | None = None,
-                    rng: np.random.Generator | None = None, guess_f: Callable[[Tensor], Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
-    "MixMatch's labelled and unlabelled losses (L_X, L_U) and the sharpened guesses q, on one labelled and one unlabelled batch."
+def mixmatch_losses(f: Callable[[Tensor], Tensor], x_l: Tensor | None, y_l: Tensor | None,
+                    x_u: Tensor, n_classes: int, K: int = 2, T: float = 0.5, alpha: float = 0.75,
+                    max_shift: int = 2, gen: torch.Generator | None = None,
+                    rng: np.random.Generator | None = None,
+                    guess_f: Callable[[Tensor], Tensor]
+                    | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """MixMatch's labelled and unlabelled losses (L_X, L_U) and the sharpened guesses q, on one
+    labelled and one unlabelled batch."""
     rng = rng or np.random.default_rng()
     u_hat = [shift_augment(x_u, max_shift, gen) for _ in range(K)]
     with torch.no_grad():
         q = sharpen(torch.stack([(guess_f or f)(u).softmax(1) for u in u_hat]).mean(0), T)
     xs, ps = [torch.cat(u_hat)], [q.repeat(K, 1)]
     if x_l is not None and len(x_l):
-        xs.insert(0, shift_augment(x_l, max_shift, gen)); ps.insert(0, F.one_hot(y_l, n_classes).to(q.dtype))
+        xs.insert(0, shift_augment(x_l, max_shift, gen))
+        ps.insert(0, F.one_hot(y_l, n_classes).to(q.dtype))
     X, Pt = torch.cat(xs), torch.cat(ps)
     perm = torch.randperm(len(X), generator=gen).to(X.device)
     Xm, Pm = mixup(X, Pt, X[perm], Pt[perm], float(rng.beta(alpha, alpha)))
@@ -60,33 +65,43 @@ def mixmatch_losses(f: Callable[[Tensor], Tensor], x_l: Tensor | None, y_l: Tens
     return l_x, l_u, q
 
 # %% ../../nbs/methods/08_mixmatch.ipynb #27c7065b
-# rampup=1.0 (ramp over the whole run) is our choice, chosen by the committed check on hyper-validation;
+# rampup=1.0 (ramp over the whole run) is our choice, chosen by the committed check on
+# hyper-validation;
 # (it is also the PyTorch port's); the MixMatch paper ramps over 1/64 of its run: -o rampup=0.015625
-MIXMATCH_DEFAULTS = dict(lambda_u=75.0, rampup=1.0, mm_K=2, mm_T=0.5, mm_alpha=0.75, mm_shift=2, mm_lx=False)
-MIXMATCH_FORMER = dict(rampup=0.25)   # the default until the check: every committed MixMatch run was made with it
+MIXMATCH_DEFAULTS = dict(lambda_u=75.0, rampup=1.0, mm_K=2, mm_T=0.5, mm_alpha=0.75, mm_shift=2,
+                         mm_lx=False)
+# the default until the check: every committed MixMatch run was made with it
+MIXMATCH_FORMER = dict(rampup=0.25)
 
 @register_method("gradmix_mixmatch")
 class GradMixMixMatch(GradMixSSL):
     """GradMix w/ MixMatch: GradMix w/ hard label plus `lambda_u` (ramped up) times MixMatch's L2
     loss on U (and L_X on S_u with `mm_lx`)."""
     defaults = {**GradMixSSL.defaults, **MIXMATCH_DEFAULTS}
-    former_defaults = GradMixSSL.former_defaults | MIXMATCH_FORMER   # merged: GradMix's PAPER_LITERAL stays
+    # merged: GradMix's PAPER_LITERAL stays
+    former_defaults = GradMixSSL.former_defaults | MIXMATCH_FORMER
 
     def __init__(self, **opts):
         super().__init__(**opts)
         o = self.opts
-        if o["mm_K"] < 1 or o["mm_shift"] < 0: raise ConfigError(f"mm_K must be >= 1 and mm_shift >= 0, got {o['mm_K']}, {o['mm_shift']}")
-        if o["mm_T"] <= 0 or o["mm_alpha"] <= 0: raise ConfigError(f"mm_T and mm_alpha must be > 0, got {o['mm_T']}, {o['mm_alpha']}")
+        if o["mm_K"] < 1 or o["mm_shift"] < 0:
+            raise ConfigError(f"mm_K must be >= 1 and mm_shift >= 0, got {o['mm_K']}, "
+                              f"{o['mm_shift']}")
+        if o["mm_T"] <= 0 or o["mm_alpha"] <= 0:
+            raise ConfigError(f"mm_T and mm_alpha must be > 0, got {o['mm_T']}, {o['mm_alpha']}")
 
     def ssl_loss(self, tr, step, x_u, batches, lam):
         o, model, head = self.opts, tr.model, tr.head
-        x_l, y_l = (batches[self.su][0], batches[self.su][1]) if self.su is not None else (None, None)
+        x_l, y_l = ((batches[self.su][0], batches[self.su][1]) if self.su is not None
+                    else (None, None))
         def guess(x):
             was = model.training; model.eval()
             try: return model(x, head)
             finally: model.train(was)
         seed = ssl_seed(tr.seed, step)
-        l_x, l_u, q = mixmatch_losses(lambda x: model(x, head), x_l, y_l, x_u, len(tr.task.classes), o["mm_K"], o["mm_T"],
-                                      o["mm_alpha"], o["mm_shift"], torch_generator(seed), np.random.default_rng(seed), guess)
+        l_x, l_u, q = mixmatch_losses(lambda x: model(x, head), x_l, y_l, x_u, len(tr.task.classes),
+                                      o["mm_K"], o["mm_T"], o["mm_alpha"], o["mm_shift"],
+                                      torch_generator(seed), np.random.default_rng(seed), guess)
         loss = lam * l_u + (l_x if o["mm_lx"] else 0.0)
-        return loss, dict(u_loss=l_u.detach(), mm_lx=l_x.detach(), guess_conf=q.max(1).values.mean())
+        return loss, dict(u_loss=l_u.detach(), mm_lx=l_x.detach(),
+                          guess_conf=q.max(1).values.mean())

@@ -38,8 +38,10 @@ class CosineClassifier(nn.Module):
         super().__init__()
         if T <= 0: raise ConfigError(f"the temperature T must be > 0, got {T}")
         self.T, self.weight_norm = T, weight_norm
-        w = (torch.randn(n_classes, feat_dim) * init_std if weight_norm               # our former head
-             else nn.Linear(feat_dim, n_classes, bias=False).weight.detach())         # the authors' fc: its default init
+        # our former head
+        # the authors' fc: its default init
+        w = (torch.randn(n_classes, feat_dim) * init_std if weight_norm
+             else nn.Linear(feat_dim, n_classes, bias=False).weight.detach())
         self.weight = nn.Parameter(w)
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
@@ -50,7 +52,8 @@ def entropy(logits: torch.Tensor) -> torch.Tensor:
     "Mean entropy of the softmax of `logits` (nats)."
     return -(logits.softmax(1) * logits.log_softmax(1)).sum(1).mean()
 
-def adversarial_entropy(head: nn.Module, feats: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+def adversarial_entropy(head: nn.Module, feats: torch.Tensor,
+                        lam: float) -> tuple[torch.Tensor, torch.Tensor]:
     """MME's entropy term on U features: `(loss, H)`, loss = -lam*H through a gradient reversal
     between trunk and head."""
     H = entropy(head(grad_reverse(feats, 1.0)))
@@ -62,11 +65,13 @@ class MME(Method):
     "Minimax entropy (Saito et al. 2019) on the source(s) with the target's label space, V and U."
     needs = ("sources", "V", "U")
     defaults = dict(lam=0.1, T=0.05, weight_norm=False)
-    former_defaults = dict(weight_norm=True)   # runs that do not record it normalised the prototypes
+    # runs that do not record it normalised the prototypes
+    former_defaults = dict(weight_norm=True)
 
     def build_model(self, tr, model):
         th, o = tr.task.target_head, self.opts
-        model.set_head(th, CosineClassifier(model.feat_dim, model.n_classes[th], o["T"], o["weight_norm"]))
+        model.set_head(th, CosineClassifier(model.feat_dim, model.n_classes[th], o["T"],
+                                            o["weight_norm"]))
         return model
 
     def setup(self, tr):
@@ -90,6 +95,8 @@ class MME(Method):
 def mme_sources(task) -> list[int]:
     "Indices of the sources whose label space is the target's (MME's labelled source)."
     idx = [i for i, d in enumerate(task.sources) if d.head == task.target_head]
-    if not idx: raise ConfigError("MME needs a source with the target's label space; this task has none "
-                                  f"(sources: {[d.head for d in task.sources]}, target: {task.target_head})")
+    if not idx:
+        raise ConfigError("MME needs a source with the target's label space; this task has none "
+                          f"(sources: {[d.head for d in task.sources]}, target: "
+                          f"{task.target_head})")
     return idx

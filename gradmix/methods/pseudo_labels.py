@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from ..core import ConfigError, GradmixError, Option, Registry, read_results_json, torch_generator
+from ..core import (ConfigError, GradmixError, Option, Registry, read_results_json,
+                          torch_generator)
 from ..data.images import ImageSet
 from ..data.tasks import Domain, Task
 from ..models.nets import MODELS
@@ -46,8 +47,9 @@ def pool_prerequisites(name: str) -> list[tuple[str, dict]]:
 def read_results(d) -> dict:
     "The `results.json` of run folder `d`, or a ConfigError that says how to get it."
     f = Path(d) / "results.json"
-    if not f.exists(): raise ConfigError(f"pool run {d} has no results.json: train the pool first "
-                                         "(`gradmix reproduce` trains it as a prerequisite of the stage-2 runs)")
+    if not f.exists():
+        raise ConfigError(f"pool run {d} has no results.json: train the pool first "
+                          "(`gradmix reproduce` trains it as a prerequisite of the stage-2 runs)")
     return read_results_json(f)
 
 def rank_pool(dirs, R: int) -> list[dict]:
@@ -55,21 +57,25 @@ def rank_pool(dirs, R: int) -> list[dict]:
     rows = []
     for i, d in enumerate(dirs):
         r = read_results(d); o = r.get("method_opts", {})
-        rows.append(dict(dir=str(d), order=i, status=r.get("status", "finished"), best_hval_acc=r.get("best_hval_acc"),
-                         beta=o.get("beta"), gamma=o.get("gamma")))
+        rows.append(dict(dir=str(d), order=i, status=r.get("status", "finished"),
+                         best_hval_acc=r.get("best_hval_acc"), beta=o.get("beta"),
+                         gamma=o.get("gamma")))
     ok = [r for r in rows if r["status"] == "finished"]
     if len(ok) < R:
-        raise ConfigError(f"an ensemble of R={R} models needs {R} finished pool runs, but only {len(ok)} of {len(rows)} "
-                          f"finished ({[r['dir'] for r in rows if r['status'] != 'finished']} did not)")
+        raise ConfigError(f"an ensemble of R={R} models needs {R} finished pool runs, but only "
+                          f"{len(ok)} of {len(rows)} finished "
+                          f"({[r['dir'] for r in rows if r['status'] != 'finished']} did not)")
     return sorted(ok, key=lambda r: (-r["best_hval_acc"], r["order"]))[:R]
 
 def check_pool_dirs(dirs, pool: str) -> None:
     "Every folder in `dirs` must be a run of pool `pool`'s settings, in its order."
     want = pool_settings(pool)
-    got = [(read_results(d).get("method_opts", {}).get("beta"), read_results(d).get("method_opts", {}).get("gamma")) for d in dirs]
+    got = [(read_results(d).get("method_opts", {}).get("beta"),
+            read_results(d).get("method_opts", {}).get("gamma")) for d in dirs]
     if len(got) != len(want) or any(g != w for g, w in zip(got, want)):
-        raise ConfigError(f"the pool runs given ({len(dirs)} folders, settings {got}) are not pool {pool!r} ({want}); "
-                          "pass `pool` to the stage-2 job itself, so that the grid plans the same pool")
+        raise ConfigError(f"the pool runs given ({len(dirs)} folders, settings {got}) are not pool "
+                          f"{pool!r} ({want}); pass `pool` to the stage-2 job itself, so that the "
+                          f"grid plans the same pool")
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #76032870
 def _jsonish(obj): return json.loads(json.dumps(obj, default=str))
@@ -78,16 +84,21 @@ def load_member(d, task: Task, device="cpu") -> nn.Module:
     "The best-hyper-validation model of pool run `d` (trained on `task`), in eval mode."
     d, r = Path(d), read_results(d)
     if _jsonish(r.get("task")) != _jsonish(task.info):
-        raise ConfigError(f"pool run {d} was trained on another task (k, seed, V or data differ) than this run's")
+        raise ConfigError(f"pool run {d} was trained on another task (k, seed, V or data differ) "
+                          f"than this run's")
     ck = d / "checkpoint.pt"
-    if not ck.exists(): raise ConfigError(f"pool run {d} has no checkpoint.pt (checkpoints are not committed); "
-                                          f"delete {d / 'results.json'} to train it again")
+    if not ck.exists():
+        raise ConfigError(f"pool run {d} has no checkpoint.pt (checkpoints are not committed); "
+                          f"delete {d / 'results.json'} to train it again")
     fields = {f.name for f in dataclasses.fields(Budget)}
     bc = {k: v for k, v in r["budget_cfg"].items() if k in fields}
     budget = Budget(**bc | dict(seeds=tuple(bc.get("seeds", ()))))
-    with torch.random.fork_rng(devices=[]):   # building the network draws from torch's RNG: a run's dropout must not depend on whether u_probs.pt was cached
+    # building the network draws from torch's RNG: a run's dropout must not depend on whether
+    # u_probs.pt was cached
+    with torch.random.fork_rng(devices=[]):
         model = MODELS[r["config"].get("model") or task.model](task.heads, budget)
-    model.load_state_dict(torch.load(ck, weights_only=True, map_location="cpu")["best_state"]["model"])
+    model.load_state_dict(torch.load(ck, weights_only=True,
+                                     map_location="cpu")["best_state"]["model"])
     return model.to(device).eval()
 
 @torch.no_grad()
@@ -96,7 +107,8 @@ def ensemble_probs(models, x: Tensor, head: str, batch_size: int = 1000) -> Tens
     out = []
     for m in models:
         m.eval(); dev = next(m.parameters()).device
-        out.append(torch.cat([m(x[i:i + batch_size].to(dev), head).float().softmax(1).cpu() for i in range(0, len(x), batch_size)]))
+        out.append(torch.cat([m(x[i:i + batch_size].to(dev), head).float().softmax(1).cpu()
+                              for i in range(0, len(x), batch_size)]))
     return torch.stack(out)
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #8190f83f
@@ -105,7 +117,8 @@ def hard_pseudo_labels(probs: Tensor, threshold: float = 0.8) -> tuple[Tensor, T
     probability > `threshold`."""
     top = probs.argmax(2)                                                          # (R, N)
     agree = (top == top[:1]).all(0)
-    conf = probs.gather(2, top[:1].expand_as(top).unsqueeze(2)).squeeze(2)         # each model's probability of model 0's class
+    # each model's probability of model 0's class
+    conf = probs.gather(2, top[:1].expand_as(top).unsqueeze(2)).squeeze(2)
     idx = torch.nonzero(agree & (conf > threshold).all(0), as_tuple=True)[0]
     return idx, top[0, idx]
 
@@ -116,7 +129,8 @@ def soft_pseudo_labels(probs: Tensor) -> Tensor:
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #7821ef9a
 KL_DIRECTIONS = ("forward", "reverse")
 
-def soft_label_loss(logits: Tensor, q: Tensor, direction: str = "forward", eps: float = 1e-8) -> Tensor:
+def soft_label_loss(logits: Tensor, q: Tensor, direction: str = "forward",
+                    eps: float = 1e-8) -> Tensor:
     """Mean KL between soft targets `q` (N,C) and softmax(`logits`): 'forward' KL(q||p) (default) or
     'reverse' KL(p||q)."""
     logp, logq = logits.log_softmax(1), q.clamp_min(eps).log()
@@ -127,19 +141,22 @@ def soft_label_loss(logits: Tensor, q: Tensor, direction: str = "forward", eps: 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #d6f3eb38
 V_PICKS, V_BALANCES = ("random", "confident"), ("keep", "equal")
 
-def enlarge_v(v_y: Tensor, hard_y: Tensor, conf: Tensor, n_classes: int, per_class: int = 100, seed: int = 0,
-              pick: str = "random", balance: str = "keep") -> Tensor:
-    "Positions in the hard-labelled list (labels `hard_y`, confidences `conf`) of the images that fill V (labels `v_y`) up to `per_class` per class."
+def enlarge_v(v_y: Tensor, hard_y: Tensor, conf: Tensor, n_classes: int, per_class: int = 100,
+              seed: int = 0, pick: str = "random", balance: str = "keep") -> Tensor:
+    """Positions in the hard-labelled list (labels `hard_y`, confidences `conf`) of the images that
+    fill V (labels `v_y`) up to `per_class` per class."""
     have = torch.bincount(v_y, minlength=n_classes)
     g, chosen = torch_generator(seed), []
     for c in range(n_classes):
         cand = torch.nonzero(hard_y == c, as_tuple=True)[0]
-        order = torch.randperm(len(cand), generator=g) if pick == "random" else torch.argsort(conf[cand], descending=True, stable=True)
+        order = (torch.randperm(len(cand), generator=g) if pick == "random"
+                 else torch.argsort(conf[cand], descending=True, stable=True))
         chosen.append(cand[order][:max(per_class - int(have[c]), 0)])
     if balance == "equal":
         n = min(int(have[c]) + len(chosen[c]) for c in range(n_classes))
         chosen = [ch[:max(n - int(have[c]), 0)] for c, ch in enumerate(chosen)]
-    elif balance != "keep": raise ConfigError(f"unknown v_balance {balance!r}; choose one of {V_BALANCES}")
+    elif balance != "keep":
+        raise ConfigError(f"unknown v_balance {balance!r}; choose one of {V_BALANCES}")
     return torch.cat(chosen).sort().values
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #eb69ec7d
@@ -162,19 +179,24 @@ class PseudoLabels:
     def digest(self) -> str:
         "A short hash of the hard labels and of V's additions."
         h = hashlib.sha1()
-        for t in (self.hard_idx, self.hard_y, self.v_idx, self.v_y): h.update(t.to(torch.int64).numpy().tobytes())
+        for t in (self.hard_idx, self.hard_y, self.v_idx, self.v_y):
+            h.update(t.to(torch.int64).numpy().tobytes())
         return h.hexdigest()[:16]
 
     def summary(self) -> dict:
         "JSON-able counts (no true label is involved)."
         C = self.n_classes
-        return dict(members=self.members, R=len(self.members), threshold=self.threshold, n_U=len(self.soft),
-                    n_hard=len(self.hard_idx), hard_per_class=torch.bincount(self.hard_y, minlength=C).tolist(),
-                    v_added_per_class=torch.bincount(self.v_y, minlength=C).tolist(), digest=self.digest())
+        return dict(members=self.members, R=len(self.members), threshold=self.threshold,
+                    n_U=len(self.soft), n_hard=len(self.hard_idx),
+                    hard_per_class=torch.bincount(self.hard_y, minlength=C).tolist(),
+                    v_added_per_class=torch.bincount(self.v_y, minlength=C).tolist(),
+                    digest=self.digest())
 
-def pseudo_label(probs: Tensor, v_y: Tensor, members=(), threshold: float = 0.8, per_class: int = 100, seed: int = 0,
-                 pick: str = "random", balance: str = "keep") -> PseudoLabels:
-    "Hard and soft pseudo-labels from member softmaxes `probs` (R,N,C), and V's additions (V's labels `v_y`)."
+def pseudo_label(probs: Tensor, v_y: Tensor, members=(), threshold: float = 0.8,
+                 per_class: int = 100, seed: int = 0, pick: str = "random",
+                 balance: str = "keep") -> PseudoLabels:
+    """Hard and soft pseudo-labels from member softmaxes `probs` (R,N,C), and V's additions (V's
+    labels `v_y`)."""
     idx, y = hard_pseudo_labels(probs, threshold)
     soft = soft_pseudo_labels(probs)
     conf = soft[idx, y] if len(idx) else torch.zeros(0)
@@ -188,7 +210,8 @@ def member_probs(d, task: Task, device="cpu") -> Tensor:
     """Pool run `d`'s best model's softmax on `task.U` (N,C), stored in `d/u_probs.pt` (float16) and
     read from there when it is still valid."""
     d, r = Path(d), read_results(d)
-    key = dict(best_step=r.get("best_step"), best_hval_acc=r.get("best_hval_acc"), task=task.fingerprint(), n_U=len(task.U))
+    key = dict(best_step=r.get("best_step"), best_hval_acc=r.get("best_hval_acc"),
+               task=task.fingerprint(), n_U=len(task.U))
     f = d / U_PROBS
     if f.exists():
         try:
@@ -196,11 +219,14 @@ def member_probs(d, task: Task, device="cpu") -> Tensor:
             if c.get("key") == key: return c["probs"].float()
         except Exception: pass                       # unreadable: compute again
     probs = ensemble_probs([load_member(d, task, device)], task.U.x, task.target_head)[0].half()
-    tmp = f.with_suffix(f".{os.getpid()}.tmp"); torch.save(dict(key=key, probs=probs), tmp); os.replace(tmp, f)
+    tmp = f.with_suffix(f".{os.getpid()}.tmp")
+    torch.save(dict(key=key, probs=probs), tmp)
+    os.replace(tmp, f)
     return probs.float()
 
-def compute_pseudo_labels(task: Task, pool_dirs, R: int = 3, threshold: float = 0.8, per_class: int = 100, seed: int = 0,
-                          pick: str = "random", balance: str = "keep", device="cpu") -> PseudoLabels:
+def compute_pseudo_labels(task: Task, pool_dirs, R: int = 3, threshold: float = 0.8,
+                          per_class: int = 100, seed: int = 0, pick: str = "random",
+                          balance: str = "keep", device="cpu") -> PseudoLabels:
     "Rank the pool runs `pool_dirs`, and pseudo-label `task.U` (its images only) with the top `R`."
     members = rank_pool(pool_dirs, R)
     probs = torch.stack([member_probs(m["dir"], task, device) for m in members])
@@ -218,13 +244,18 @@ def pseudo_label_report(pl: PseudoLabels, y_true: Tensor) -> dict:
     C, y_true = pl.n_classes, torch.as_tensor(y_true).long().cpu()
     th, sa = y_true[pl.hard_idx], pl.soft.argmax(1)
     acc = lambda a, b: (a == b).float().mean().item() if len(a) else float("nan")
-    hard = dict(n=len(pl.hard_idx), coverage=len(pl.hard_idx) / max(len(y_true), 1), precision=acc(pl.hard_y, th),
-                per_class=torch.bincount(pl.hard_y, minlength=C).tolist(), true_per_class=torch.bincount(y_true, minlength=C).tolist(),
+    hard = dict(n=len(pl.hard_idx), coverage=len(pl.hard_idx) / max(len(y_true), 1),
+                precision=acc(pl.hard_y, th),
+                per_class=torch.bincount(pl.hard_y, minlength=C).tolist(),
+                true_per_class=torch.bincount(y_true, minlength=C).tolist(),
                 correct_per_class=torch.bincount(pl.hard_y[pl.hard_y == th], minlength=C).tolist(),
                 confusion=_confusion(th, pl.hard_y, C))
-    soft = dict(argmax_acc=acc(sa, y_true), mean_confidence=pl.soft.max(1).values.mean().item(), confusion=_confusion(y_true, sa, C))
-    v = dict(n=len(pl.v_idx), precision=acc(pl.v_y, y_true[pl.v_idx]), per_class=torch.bincount(pl.v_y, minlength=C).tolist())
-    return dict(n_U=len(y_true), R=len(pl.members), threshold=pl.threshold, digest=pl.digest(), hard=hard, soft=soft, v_added=v)
+    soft = dict(argmax_acc=acc(sa, y_true), mean_confidence=pl.soft.max(1).values.mean().item(),
+                confusion=_confusion(y_true, sa, C))
+    v = dict(n=len(pl.v_idx), precision=acc(pl.v_y, y_true[pl.v_idx]),
+             per_class=torch.bincount(pl.v_y, minlength=C).tolist())
+    return dict(n_U=len(y_true), R=len(pl.members), threshold=pl.threshold, digest=pl.digest(),
+                hard=hard, soft=soft, v_added=v)
 
 def plot_confusion(report: dict, classes=None, ax=None, which: str = "hard"):
     """The confusion matrix of the hard labels (or of the soft labels' argmax) of a report, rows =
@@ -236,8 +267,10 @@ def plot_confusion(report: dict, classes=None, ax=None, which: str = "hard"):
     sns.heatmap(m, annot=True, fmt="d", cmap="Blues", cbar=False, xticklabels=classes,
                 yticklabels=classes, annot_kws=dict(fontsize=7), ax=ax)
     ax.set(xlabel=f"{which} pseudo-label", ylabel="true class")
-    h, pct = report["hard"], lambda v: "n/a" if v is None or v != v else f"{100 * v:.1f}%"    # None/NaN: no image labelled
-    ax.set_title(f"hard: {h['n']} images, {pct(h['coverage'])} of U, precision {pct(h['precision'])}" if which == "hard"
+    # None/NaN: no image labelled
+    h, pct = report["hard"], lambda v: "n/a" if v is None or v != v else f"{100 * v:.1f}%"
+    ax.set_title(f"hard: {h['n']} images, {pct(h['coverage'])} of U, precision "
+                 f"{pct(h['precision'])}" if which == "hard"
                  else f"soft argmax: accuracy {pct(report['soft']['argmax_acc'])}", fontsize=8)
     return ax
 
@@ -252,12 +285,17 @@ class SealedLabels:
     def __len__(self) -> int: return self._n
     @property
     def shape(self) -> tuple: return (self._n,)
-    def _leak(self, *a, **k): raise LabelLeakError("U's true labels are held back for the pseudo-label report only, but a training path read them")
-    __getitem__ = __iter__ = __array__ = __eq__ = __ne__ = __lt__ = __gt__ = __int__ = __float__ = __bool__ = __add__ = _leak
+    def _leak(self, *a, **k):
+        raise LabelLeakError("U's true labels are held back for the pseudo-label report only, but "
+                             "a training path read them")
+    __getitem__ = __iter__ = __array__ = __eq__ = __ne__ = __lt__ = _leak
+    __gt__ = __int__ = __float__ = __bool__ = __add__ = _leak
     __hash__ = object.__hash__
     def __getattr__(self, name): self._leak()
     @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None): raise LabelLeakError(f"U's true labels were read by torch.{getattr(func, '__name__', func)}")
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        raise LabelLeakError(f"U's true labels were read by "
+                             f"torch.{getattr(func, '__name__', func)}")
     def __repr__(self) -> str: return f"SealedLabels(n={self._n})"
 
 def seal_labels(task: Task) -> Task:
@@ -272,40 +310,50 @@ def split_positions(task: Task, role: str, items) -> Tensor:
     if role not in task.index: return items
     where = torch.as_tensor(task.index[role], dtype=torch.long)
     if len(where) == len(data): return where[items]                  # one entry per image
-    groups = getattr(data, "groups", None)                            # a frame task indexes videos, not frames
+    # a frame task indexes videos, not frames
+    groups = getattr(data, "groups", None)
     if groups is not None: return torch.unique(groups[items])
-    raise GradmixError(f"task.index[{role!r}] has {len(where)} entries for the {len(data)} images of {role} and the set "
-                       "has no groups (videos) to map them through; give the task one index entry per image")
+    raise GradmixError(f"task.index[{role!r}] has {len(where)} entries for the {len(data)} images "
+                       f"of {role} and the set has no groups (videos) to map them through; give "
+                       f"the task one index entry per image")
 
 def stage2_task(task: Task, pl: PseudoLabels, kind: str = "hard", v_disjoint: bool = True) -> Task:
     """The stage-2 task: the sources plus the pseudo-labelled U (`kind` 'hard' or 'soft') on the
     target head, and V enlarged."""
     U, N = task.U, len(task.U)
     if kind == "hard":
-        idx, targets = pl.hard_idx, torch.full((N,), -1, dtype=torch.long).index_put_((pl.hard_idx,), pl.hard_y)
+        idx, targets = pl.hard_idx, torch.full((N,), -1, dtype=torch.long).index_put_(
+            (pl.hard_idx,), pl.hard_y)
     elif kind == "soft": idx, targets = torch.arange(N), pl.soft
     else: raise ConfigError(f"unknown pseudo-label kind {kind!r}; choose 'hard' or 'soft'")
     if v_disjoint: idx = idx[~torch.isin(idx, pl.v_idx)]
-    full = ImageSet(U.x, targets, f"{U.name} ({kind} pseudo-labels)")      # U's images with the pseudo-labels: U.y is not read
+    # U's images with the pseudo-labels: U.y is not read
+    full = ImageSet(U.x, targets, f"{U.name} ({kind} pseudo-labels)")
     sources, src_info = list(task.sources), list(task.info.get("sources", []))
     if len(idx):
         su = full.subset(idx)
         sources.append(Domain(f"S_u ({kind})", su, task.target_head, task.classes))
-        src_info.append(dict(dataset="pseudo-labelled U", labels=list(task.classes), name=f"S_u ({kind})", data=U.name,
-                             head=task.target_head, n=len(su)))
-    else: warnings.warn("no image of U was hard-labelled: stage 2 trains without S_u (lower `threshold` or train a better pool)")
+        src_info.append(dict(dataset="pseudo-labelled U", labels=list(task.classes),
+                             name=f"S_u ({kind})", data=U.name, head=task.target_head, n=len(su)))
+    else:
+        warnings.warn("no image of U was hard-labelled: stage 2 trains without S_u (lower "
+                      "`threshold` or train a better pool)")
     vx = full.subset(pl.v_idx).x
-    V = ImageSet(torch.cat([task.V.x, vx.to(task.V.x.device)]), torch.cat([task.V.y, pl.v_y.to(task.V.y.device)]),
+    V = ImageSet(torch.cat([task.V.x, vx.to(task.V.x.device)]),
+                 torch.cat([task.V.y, pl.v_y.to(task.V.y.device)]),
                  f"{task.V.name} + {len(pl.v_idx)} hard-labelled")
     v_before = torch.as_tensor(task.index.get("V", torch.zeros(0, dtype=torch.long)))
-    index = {**task.index, "V": torch.cat([v_before, split_positions(task, "U", pl.v_idx)]), "S_u": split_positions(task, "U", idx)}
-    info = {**task.info, "sources": src_info, "sizes": {**task.info.get("sizes", {}), "V": len(V), "S_u": len(idx)},
+    index = {**task.index, "V": torch.cat([v_before, split_positions(task, "U", pl.v_idx)]),
+             "S_u": split_positions(task, "U", idx)}
+    info = {**task.info, "sources": src_info,
+            "sizes": {**task.info.get("sizes", {}), "V": len(V), "S_u": len(idx)},
             "pseudo": {**pl.summary(), "kind": kind, "n_Su": len(idx), "v_disjoint": v_disjoint}}
     return dataclasses.replace(task, sources=sources, V=V, info=info, index=index)
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #68b95187
-STAGE2_DEFAULTS = dict(pool="cpu6", R=3, threshold=0.8, v_per_class=100, v_pick=Option("random", V_PICKS),
-                       v_balance=Option("keep", V_BALANCES), v_disjoint=True, pool_dirs=None)
+STAGE2_DEFAULTS = dict(pool="cpu6", R=3, threshold=0.8, v_per_class=100,
+                       v_pick=Option("random", V_PICKS), v_balance=Option("keep", V_BALANCES),
+                       v_disjoint=True, pool_dirs=None)
 
 def use_task(tr: Trainer, task: Task) -> None:
     """Make `tr` train on `task` (from a method's `setup`): its streams are built again, seeded as
@@ -322,22 +370,29 @@ class GradMixPseudo(GradMixMethod):
     def __init__(self, **opts):
         super().__init__(**opts)
         o, n = self.opts, len(pool_settings(self.opts["pool"]))
-        if not 1 <= o["R"] <= n: raise ConfigError(f"R={o['R']}: the ensemble takes 1..{n} models of pool {o['pool']!r}")
-        if not 0 <= o["threshold"] < 1: raise ConfigError(f"threshold must be in [0, 1), got {o['threshold']}")
-        if o["v_per_class"] < 0: raise ConfigError(f"v_per_class must be >= 0, got {o['v_per_class']}")
+        if not 1 <= o["R"] <= n:
+            raise ConfigError(f"R={o['R']}: the ensemble takes 1..{n} models of pool {o['pool']!r}")
+        if not 0 <= o["threshold"] < 1:
+            raise ConfigError(f"threshold must be in [0, 1), got {o['threshold']}")
+        if o["v_per_class"] < 0:
+            raise ConfigError(f"v_per_class must be >= 0, got {o['v_per_class']}")
 
     @classmethod
-    def prerequisites(cls, options): return pool_prerequisites(options.get("pool", cls.defaults["pool"]))
+    def prerequisites(cls, options):
+        return pool_prerequisites(options.get("pool", cls.defaults["pool"]))
     @classmethod
     def prerequisite_options(cls, options, dirs): return dict(pool_dirs=[str(d) for d in dirs])
 
     def setup(self, tr):
         self.pl = self.pseudo_labels(tr)
         use_task(tr, stage2_task(tr.task, self.pl, self.kind, self.opts["v_disjoint"]))
-        self.su = len(tr.task.sources) - 1 if tr.task.info["pseudo"]["n_Su"] else None   # S_u's position among the sources
+        # S_u's position among the sources
+        self.su = len(tr.task.sources) - 1 if tr.task.info["pseudo"]["n_Su"] else None
         super().setup(tr)
         if self.fused and not self.fusable():
-            if self.opts["fused"] is True: raise ConfigError(f"fused=True computes cross-entropies only; {self.name} with these options needs fused=False")
+            if self.opts["fused"] is True:
+                raise ConfigError(f"fused=True computes cross-entropies only; {self.name} with "
+                                  f"these options needs fused=False")
             self.fused = False
 
     def fusable(self) -> bool: return True
@@ -354,25 +409,28 @@ def pseudo_labels(self, tr) -> PseudoLabels:
     "Pseudo-label `tr.task.U` with the top R of the pool (images only)."
     o = self.opts
     if o["pool_dirs"] is None:
-        raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (run_grid or `gradmix reproduce`, which "
-                          f"train pool {o['pool']!r} first) or give the pool's run folders, in pool order, as option "
-                          "pool_dirs (Python: options=dict(pool_dirs=[...]); command line: -o pool_dirs='[...]')")
+        raise ConfigError(f"{self.name} needs its stage-1 pool: run it in a grid (run_grid or "
+                          f"`gradmix reproduce`, which train pool {o['pool']!r} first) or give the "
+                          f"pool's run folders, in pool order, as option pool_dirs (Python: "
+                          f"options=dict(pool_dirs=[...]); command line: -o pool_dirs='[...]')")
     check_pool_dirs(o["pool_dirs"], o["pool"])
-    return compute_pseudo_labels(tr.task, o["pool_dirs"], o["R"], o["threshold"], o["v_per_class"], tr.seed,
-                                 o["v_pick"], o["v_balance"], tr.device)
+    return compute_pseudo_labels(tr.task, o["pool_dirs"], o["R"], o["threshold"],
+                                 o["v_per_class"], tr.seed, o["v_pick"], o["v_balance"], tr.device)
 
 @patch_to(GradMixPseudo)
 def step(self, tr, step):
     batches, (xv, yv) = tr.source_batches(step), tr.v_batch(step)
     extra, log = self.unlabelled_loss(tr, step, batches)
     mix_extra = extra is not None and self.opts.get("u_grad") == "mix"
-    if extra is not None and not mix_extra: self._extra = self.extra_grads(extra)     # added by the pre-step hook
+    # added by the pre-step hook
+    if extra is not None and not mix_extra: self._extra = self.extra_grads(extra)
     try:
         if self.fused:
             mixed, losses = gradmix_step(self.gm, tr.model, batches, (xv, yv), tr.head, True)
             losses, val_loss, info = losses[:-1], losses[-1], mixed
         else:
-            losses = [self.su_loss(tr.model(x, h), y) if i == self.su else F.cross_entropy(tr.model(x, h), y)
+            losses = [self.su_loss(tr.model(x, h), y) if i == self.su
+                      else F.cross_entropy(tr.model(x, h), y)
                       for i, (x, y, h) in enumerate(batches)]
             val_loss = F.cross_entropy(tr.model(xv, tr.head), yv)
             info = self.gm.step(losses + ([extra] if mix_extra else []), val_loss).log()
@@ -427,7 +485,8 @@ class GradMixSSL(GradMixHard):
     def setup(self, tr):
         super().setup(tr)
         if self.opts["u_grad"] == "mix" and self.fused:
-            if self.opts["fused"] is True: raise ConfigError("u_grad='mix' needs the per-loss path: use fused=False or 'auto'")
+            if self.opts["fused"] is True:
+                raise ConfigError("u_grad='mix' needs the per-loss path: use fused=False or 'auto'")
             self.fused = False
         self._params = [p for g in tr.optimizer.param_groups for p in g["params"]]
         tr.optimizer.register_step_pre_hook(self._add_extra)
@@ -438,7 +497,8 @@ class GradMixSSL(GradMixHard):
 
     def unlabelled_loss(self, tr, step, batches):
         lam = ramp_weight(step, tr.total_steps, self.opts["lambda_u"], self.opts["rampup"])
-        with step_rng(ssl_seed(tr.seed, step), tr.device): loss, log = self.ssl_loss(tr, step, tr.u_batch(step), batches, lam)
+        with step_rng(ssl_seed(tr.seed, step), tr.device):
+            loss, log = self.ssl_loss(tr, step, tr.u_batch(step), batches, lam)
         return loss, {"lambda_u": lam, **log}
 
     def extra_grads(self, loss):

@@ -148,7 +148,8 @@ def engine_step_kind(method: Method) -> type | None:
     return t.step_kind if all(getattr(t, n) is getattr(owner, n) for n in ENGINE_HOOKS) else None
 
 # %% ../../nbs/methods/00_steps.ipynb #5e09f58d
-def gradmix_step(gm, model, batches: list, v: tuple, v_head: str, fused: bool) -> tuple[dict, Tensor]:
+def gradmix_step(gm, model, batches: list, v: tuple, v_head: str,
+                 fused: bool) -> tuple[dict, Tensor]:
     """Mixer `gm`'s step on `model`, source `batches` [(x, y, head)], V `(x, y)` on `v_head`: log,
     losses."""
     eng = EagerEngine(model, gm.optimizer, gm)

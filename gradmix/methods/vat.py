@@ -24,9 +24,11 @@ def kl_logits(p_logits: Tensor, q_logits: Tensor) -> Tensor:
     lp, lq = p_logits.log_softmax(1), q_logits.log_softmax(1)
     return (lp.exp() * (lp - lq)).sum(1).mean()
 
-def vat_perturbation(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0, xi: float = 1e-2, iters: int = 1,
-                     gen: torch.Generator | None = None, p_logits: Tensor | None = None) -> Tensor:
-    "The virtual adversarial perturbation (norm `eps` per image) of `x` for logits `f`, by `iters` power iterations."
+def vat_perturbation(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0, xi: float = 1e-2,
+                     iters: int = 1, gen: torch.Generator | None = None,
+                     p_logits: Tensor | None = None) -> Tensor:
+    """The virtual adversarial perturbation (norm `eps` per image) of `x` for logits `f`, by `iters`
+    power iterations."""
     if p_logits is None:
         with torch.no_grad(): p_logits = f(x)
     d = torch.randn(x.shape, generator=gen).to(device=x.device, dtype=x.dtype)
@@ -35,8 +37,8 @@ def vat_perturbation(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0,
         d = torch.autograd.grad(kl_logits(p_logits.detach(), f(x + d)), d)[0]
     return eps * l2_normalize(d.detach())
 
-def vat_loss(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0, xi: float = 1e-2, iters: int = 1,
-             gen: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+def vat_loss(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0, xi: float = 1e-2,
+             iters: int = 1, gen: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
     "The mean LDS on `x` and the perturbation used: KL(p(x) (constant) || p(x + r_vadv))."
     with torch.no_grad(): p_logits = f(x)
     r = vat_perturbation(f, x, eps, xi, iters, gen, p_logits)
@@ -53,13 +55,15 @@ class GradMixVAT(GradMixSSL):
     def __init__(self, **opts):
         super().__init__(**opts)
         o = self.opts
-        if o["vat_eps"] <= 0 or o["vat_xi"] <= 0: raise ConfigError(f"vat_eps and vat_xi must be > 0, got {o['vat_eps']}, {o['vat_xi']}")
+        if o["vat_eps"] <= 0 or o["vat_xi"] <= 0:
+            raise ConfigError(f"vat_eps and vat_xi must be > 0, got {o['vat_eps']}, {o['vat_xi']}")
         if o["vat_iters"] < 1: raise ConfigError(f"vat_iters must be >= 1, got {o['vat_iters']}")
 
     def ssl_loss(self, tr, step, x_u, batches, lam):
         o, model = self.opts, tr.model
         was = model.training; model.eval()
-        try: lds, r = vat_loss(lambda x: model(x, tr.head), x_u, o["vat_eps"], o["vat_xi"], o["vat_iters"],
-                               torch_generator(ssl_seed(tr.seed, step)))
+        try:
+            lds, r = vat_loss(lambda x: model(x, tr.head), x_u, o["vat_eps"], o["vat_xi"],
+                              o["vat_iters"], torch_generator(ssl_seed(tr.seed, step)))
         finally: model.train(was)
         return lam * lds, dict(u_loss=lds.detach())

@@ -17,8 +17,10 @@ GROUPINGS = ("layer", "tensor", "model")
 
 def shared_param_groups(model_or_named_params: nn.Module | Iterable[tuple[str, nn.Parameter]],
                         grouping: str = "layer") -> list[tuple[str, list[nn.Parameter]]]:
-    "`(name, params)` groups of the trainable parameters: one per module ('layer'), per tensor, or one ('model')."
-    if grouping not in GROUPINGS: raise ConfigError(f"unknown grouping {grouping!r}; choose one of {GROUPINGS}")
+    """`(name, params)` groups of the trainable parameters: one per module ('layer'), per tensor, or
+    one ('model')."""
+    if grouping not in GROUPINGS:
+        raise ConfigError(f"unknown grouping {grouping!r}; choose one of {GROUPINGS}")
     if isinstance(model_or_named_params, nn.Module):
         named = list(model_or_named_params.named_parameters())
     else: named = list(model_or_named_params)
@@ -36,20 +38,23 @@ NORMS = (None, "batch")
 def _normed(layer: nn.Module, norm: str | None) -> list[nn.Module]:
     "`layer`, then its batch norm when `norm` is 'batch', then a ReLU."
     if norm is None: return [layer, nn.ReLU(inplace=True)]
-    bn = nn.BatchNorm2d(layer.out_channels) if isinstance(layer, nn.Conv2d) else nn.BatchNorm1d(layer.out_features)
+    bn = (nn.BatchNorm2d(layer.out_channels) if isinstance(layer, nn.Conv2d)
+          else nn.BatchNorm1d(layer.out_features))
     return [layer, bn, nn.ReLU(inplace=True)]
 
 class DigitTrunk(nn.Sequential):
     """Shared layers of the digit network: 4 conv3x3 + 1 fc for 32x32x3 inputs; `width` is w (64 at
     paper scale), `norm` None or 'batch'."""
-    def __init__(self, width: int = 64, feat_dim: int = 256, dropout: float = 0.5, norm: str | None = None):
+    def __init__(self, width: int = 64, feat_dim: int = 256, dropout: float = 0.5,
+                 norm: str | None = None):
         if width < 1: raise ConfigError(f"width must be a positive integer, got {width}")
         if norm not in NORMS: raise ConfigError(f"unknown norm {norm!r}; choose one of {NORMS}")
         w, n = width, norm
         super().__init__(
-            *_normed(nn.Conv2d(3, w, 3, padding=1), n), *_normed(nn.Conv2d(w, w, 3, padding=1), n), nn.MaxPool2d(2),
-            *_normed(nn.Conv2d(w, 2*w, 3, padding=1), n), *_normed(nn.Conv2d(2*w, 2*w, 3, padding=1), n), nn.MaxPool2d(2),
-            nn.Flatten(), *_normed(nn.Linear(2*w*8*8, feat_dim), n), nn.Dropout(dropout))
+            *_normed(nn.Conv2d(3, w, 3, padding=1), n), *_normed(nn.Conv2d(w, w, 3, padding=1), n),
+            nn.MaxPool2d(2), *_normed(nn.Conv2d(w, 2*w, 3, padding=1), n),
+            *_normed(nn.Conv2d(2*w, 2*w, 3, padding=1), n), nn.MaxPool2d(2), nn.Flatten(),
+            *_normed(nn.Linear(2*w*8*8, feat_dim), n), nn.Dropout(dropout))
         self.feat_dim, self.norm = feat_dim, norm
 
 # %% ../../nbs/models/01_nets.ipynb #0c999199
@@ -70,7 +75,8 @@ class MultiHeadNet(nn.Module):
     def head(self, name: str) -> nn.Module:
         "The head module of label space `name`, with a clear error for an unknown name."
         key = self._key(name)
-        if key not in self.heads: raise ConfigError(f"unknown head {name!r}; this model has {self.head_names}")
+        if key not in self.heads:
+            raise ConfigError(f"unknown head {name!r}; this model has {self.head_names}")
         return self.heads[key]
 
     def set_head(self, name: str, module: nn.Module) -> None:
@@ -78,13 +84,15 @@ class MultiHeadNet(nn.Module):
         self.head(name); self.heads[self._key(name)] = module
 
     def features(self, x: torch.Tensor) -> torch.Tensor: return self.trunk(x)
-    def forward(self, x: torch.Tensor, head: str) -> torch.Tensor: return self.head(head)(self.trunk(x))
+    def forward(self, x: torch.Tensor, head: str) -> torch.Tensor:
+        return self.head(head)(self.trunk(x))
 
     def shared_groups(self, grouping: str = "layer") -> list[tuple[str, list[nn.Parameter]]]:
         "The shared (trunk) parameters as named groups for gradient mixing."
         return shared_param_groups(self.trunk.named_parameters(prefix="trunk"), grouping)
 
-    def shared_parameters(self) -> list[nn.Parameter]: return [p for p in self.trunk.parameters() if p.requires_grad]
+    def shared_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.trunk.parameters() if p.requires_grad]
     def head_parameters(self, name: str | None = None) -> list[nn.Parameter]:
         "Parameters of one head, or of every head when `name` is None."
         mods = self.heads.values() if name is None else [self.head(name)]
@@ -92,7 +100,8 @@ class MultiHeadNet(nn.Module):
 
 # %% ../../nbs/models/01_nets.ipynb #5a02c646
 def digit_net(heads: dict[str, int], width: int = 64, dropout: float = 0.5,
-              head_fn: Callable[[int, int], nn.Module] = nn.Linear, norm: str | None = None) -> MultiHeadNet:
+              head_fn: Callable[[int, int], nn.Module] = nn.Linear,
+              norm: str | None = None) -> MultiHeadNet:
     "The digit network of GUIDE section 2 with one head per label space (`norm`: None or 'batch')."
     trunk = DigitTrunk(width, dropout=dropout, norm=norm)
     return MultiHeadNet(trunk, trunk.feat_dim, heads, head_fn)

@@ -21,9 +21,10 @@ def resnet18_trunk(pretrained: bool = False) -> nn.Module:
         weights = torchvision.models.ResNet18_Weights.IMAGENET1K_V1
         try: weights.get_state_dict(progress=False)  # cached in TORCH_HOME or downloaded
         except Exception as e:
-            raise GradmixError("ImageNet weights for ResNet-18 are not in the torch cache and could not be downloaded "
-                               f"({type(e).__name__}). Put resnet18-f37072fd.pth in $TORCH_HOME/hub/checkpoints "
-                               "or pass pretrained=False.") from None
+            raise GradmixError("ImageNet weights for ResNet-18 are not in the torch cache and "
+                               f"could not be downloaded ({type(e).__name__}). Put "
+                               f"resnet18-f37072fd.pth in $TORCH_HOME/hub/checkpoints or pass "
+                               f"pretrained=False.") from None
     net = torchvision.models.resnet18(weights=weights)
     net.fc = nn.Identity()
     return net
@@ -33,4 +34,6 @@ def resnet18_net(heads: dict[str, int], pretrained: bool = False) -> MultiHeadNe
     return MultiHeadNet(resnet18_trunk(pretrained), 512, heads)
 
 # %% ../../nbs/models/02_resnet.ipynb #e1f62268
-MODELS.register("resnet18", lambda heads, budget: resnet18_net(heads, pretrained=getattr(budget, "pretrained", False)))
+MODELS.register("resnet18",
+                lambda heads, budget: resnet18_net(heads,
+                                                   pretrained=getattr(budget, "pretrained", False)))

@@ -28,9 +28,11 @@ def fused_unsupported(model: nn.Module) -> str | None:
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
             return f"{where} is a batch norm, which couples the samples of a batch"
         if not list(m.parameters(recurse=False)): continue
-        if type(m) not in _SUPPORTED: return f"{where} holds parameters and is not a plain Linear/Conv layer"
+        if type(m) not in _SUPPORTED:
+            return f"{where} holds parameters and is not a plain Linear/Conv layer"
         if type(m) in _CONVS and (m.padding_mode != "zeros" or isinstance(m.padding, str)):
-            return f"{where} uses padding {m.padding!r} / padding_mode {m.padding_mode!r} (only numeric zero padding)"
+            return (f"{where} uses padding {m.padding!r} / padding_mode {m.padding_mode!r} (only "
+                    f"numeric zero padding)")
     return None
 
 # %% ../../nbs/optim/02_fastgrad.ipynb #47b17a69
@@ -58,20 +60,26 @@ def _layer_grads(m: nn.Module, inp: Tensor, gout: Tensor, need_w: bool, need_b: 
 # %% ../../nbs/optim/02_fastgrad.ipynb #fdd64b31
 def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str]],
                      groups: Sequence | None = None) -> PartGrads:
-    "Each part's (x, y, head) own mean-cross-entropy gradient for the shared `groups` and its head, from one forward and one backward pass."
+    """Each part's (x, y, head) own mean-cross-entropy gradient for the shared `groups` and its
+    head, from one forward and one backward pass."""
     why = fused_unsupported(model)
     if why: raise ConfigError(f"fused per-part gradients do not support this model: {why}{_HINT}")
     if not parts: raise ConfigError("fused_part_grads needs at least one part")
     if groups is None: groups = model.shared_groups()
-    groups = [list(g[1]) if isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str) else list(g) for g in groups]
+    groups = [list(g[1]) if isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str)
+              else list(g) for g in groups]
     want = {id(p) for g in groups for p in g}
     mods = [m for m in model.trunk.modules()
             if type(m) in _SUPPORTED and any(id(p) in want for p in m.parameters(recurse=False))]
     owned = {id(p) for m in mods for p in m.parameters(recurse=False)}
-    if want - owned: raise ConfigError("some shared-group parameters are not parameters of the trunk's layers" + _HINT)
+    if want - owned:
+        raise ConfigError(
+            "some shared-group parameters are not parameters of the trunk's layers" + _HINT)
     rec: dict[nn.Module, tuple] = {}
     def hook(m, inp, out):
-        if m in rec: raise ConfigError(f"trunk layer {type(m).__name__} runs more than once per forward pass" + _HINT)
+        if m in rec:
+            raise ConfigError(
+                f"trunk layer {type(m).__name__} runs more than once per forward pass" + _HINT)
         rec[m] = (inp[0], out, out._version)
     inplace = [m for m in model.trunk.modules() if getattr(m, "inplace", None) is True]
     handles = [m.register_forward_hook(hook) for m in mods]
@@ -82,12 +90,14 @@ def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str
     finally:
         for h in handles: h.remove()
         for m in inplace: m.inplace = True
-    if len(rec) != len(mods): raise ConfigError("a shared trunk layer did not run in the forward pass" + _HINT)
+    if len(rec) != len(mods):
+        raise ConfigError("a shared trunk layer did not run in the forward pass" + _HINT)
     if any(out._version != v for _, out, v in rec.values()):
-        raise ConfigError("a trunk layer's output was modified in place (e.g. a functional relu_ or +=), so its "
-                          "gradient cannot be read" + _HINT)
+        raise ConfigError("a trunk layer's output was modified in place (e.g. a functional relu_ "
+                          "or +=), so its gradient cannot be read" + _HINT)
     heads = [model.head(h) for _, _, h in parts]
-    if any(type(h) is not nn.Linear for h in heads): raise ConfigError("every head must be an nn.Linear" + _HINT)
+    if any(type(h) is not nn.Linear for h in heads):
+        raise ConfigError("every head must be an nn.Linear" + _HINT)
     fs = feats.split(sizes)
     logits = [h(f) for h, f in zip(heads, fs)]
     losses = [F.cross_entropy(z, y) for z, (_, y, _) in zip(logits, parts)]
@@ -98,7 +108,8 @@ def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str
         w, b = m.weight, m.bias
         need_w, need_b = id(w) in want, b is not None and id(b) in want
         ins, gos = rec[m][0].detach().split(sizes), gout.split(sizes)
-        with torch.no_grad():   # the weight is a leaf that requires grad: don't let autograd record these products
+        # the weight is a leaf that requires grad: don't let autograd record these products
+        with torch.no_grad():
             res = [_layer_grads(m, xi, gi, need_w, need_b) for xi, gi in zip(ins, gos)]
         if need_w: per_param[id(w)] = [r[0] for r in res]
         if need_b: per_param[id(b)] = [r[1] for r in res]

@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 from fastcore.basics import patch_to
 from ..core import ConfigError
-from ..weighting.base import MixResult, WeightingRule, check_rho_agg, coef_cos, combine, get_rule, gram_stats, mix
+from ..weighting.base import (MixResult, WeightingRule, check_rho_agg, coef_cos, combine,
+                                    get_rule, gram_stats, mix)
 
 # %% auto #0
 __all__ = ['ETA_MODES', 'adaptive_eta', 'StepInfo', 'GradMix']
@@ -48,7 +49,8 @@ def _parse_groups(shared_groups) -> tuple[list[str], list[list[Tensor]]]:
     names, groups = [], []
     for i, g in enumerate(shared_groups):
         if isinstance(g, Tensor): name, ps = f"group{i}", [g]
-        elif isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str): name, ps = g[0], list(g[1])
+        elif isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str):
+            name, ps = g[0], list(g[1])
         else: name, ps = f"group{i}", list(g)
         if not ps or not all(isinstance(p, Tensor) for p in ps):
             raise ConfigError(f"shared group {name!r} must be a non-empty list of parameters")
@@ -60,17 +62,22 @@ def _parse_groups(shared_groups) -> tuple[list[str], list[list[Tensor]]]:
 class GradMix:
     """Wraps ANY torch optimizer: combines the shared groups' source gradients with a weighting rule
     (GradMix's by default) and scales their learning rate by eta."""
-    def __init__(self, optimizer: torch.optim.Optimizer, shared_groups: Sequence, beta: float = 10.0,
-                 gamma: float = 0.6, weighting: str | WeightingRule = "gradmix", rho_agg: str = "mean",
-                 adaptive_lr: bool = True, acc_dtype: torch.dtype = torch.float64, eta_mode: str = "lr",
-                 val_to_heads: bool = False, val_ema: float = 0.0, weight_ema: float = 0.0, **rule_opts):
+    def __init__(self, optimizer: torch.optim.Optimizer, shared_groups: Sequence,
+                 beta: float = 10.0, gamma: float = 0.6, weighting: str | WeightingRule = "gradmix",
+                 rho_agg: str = "mean", adaptive_lr: bool = True,
+                 acc_dtype: torch.dtype = torch.float64, eta_mode: str = "lr",
+                 val_to_heads: bool = False, val_ema: float = 0.0, weight_ema: float = 0.0,
+                 **rule_opts):
         self.rule = get_rule(weighting, **rule_opts)
         self.optimizer, self.beta, self.gamma = optimizer, beta, gamma
-        self.rho_agg, self.adaptive_lr, self.acc_dtype = check_rho_agg(rho_agg), adaptive_lr, acc_dtype
-        if eta_mode not in ETA_MODES: raise ConfigError(f"unknown eta_mode {eta_mode!r}; choose one of {ETA_MODES}")
+        self.rho_agg, self.adaptive_lr, self.acc_dtype = (check_rho_agg(rho_agg),
+                                                          adaptive_lr, acc_dtype)
+        if eta_mode not in ETA_MODES:
+            raise ConfigError(f"unknown eta_mode {eta_mode!r}; choose one of {ETA_MODES}")
         for name, v in (("val_ema", val_ema), ("weight_ema", weight_ema)):
             if not 0 <= v < 1: raise ConfigError(f"{name} must be in [0, 1), got {v}")
-        self.eta_mode, self.val_to_heads, self.val_ema, self.weight_ema = eta_mode, val_to_heads, val_ema, weight_ema
+        self.eta_mode, self.val_to_heads, self.val_ema, self.weight_ema = (eta_mode, val_to_heads,
+                                                                           val_ema, weight_ema)
         self._t, self._vema, self._wema = 0, None, None
         self.group_names, groups = _parse_groups(shared_groups)
         self._shared = [p for g in groups for p in g]
@@ -94,7 +101,8 @@ class GradMix:
     def head_params(self) -> list[Tensor]: return list(self._heads)
 
     def zero_grad(self, set_to_none: bool = True): self.optimizer.zero_grad(set_to_none=set_to_none)
-    def state_dict(self) -> dict: return dict(rule=self.rule.state_dict(), t=self._t, vema=self._vema, wema=self._wema)
+    def state_dict(self) -> dict:
+        return dict(rule=self.rule.state_dict(), t=self._t, vema=self._vema, wema=self._wema)
     def load_state_dict(self, state: dict) -> None:
         self.rule.load_state_dict(state.get("rule", {}))
         self._t, self._vema, self._wema = state.get("t", 0), state.get("vema"), state.get("wema")
@@ -105,16 +113,21 @@ def _check_param_groups(self, optimizer, groups) -> list[int]:
     """Indices of the optimizer's param groups that hold the shared parameters (which must hold
     nothing else)."""
     ids = [id(p) for p in self._shared]
-    if len(set(ids)) != len(ids): raise ConfigError("a parameter appears in more than one shared group")
-    if not all(p.requires_grad for p in self._shared): raise ConfigError("every shared parameter must require grad")
+    if len(set(ids)) != len(ids):
+        raise ConfigError("a parameter appears in more than one shared group")
+    if not all(p.requires_grad for p in self._shared):
+        raise ConfigError("every shared parameter must require grad")
     where = {id(p): i for i, pg in enumerate(optimizer.param_groups) for p in pg["params"]}
     missing = [n for n, g in zip(self.group_names, groups) if any(id(p) not in where for p in g)]
-    if missing: raise ConfigError(f"shared groups {missing} have parameters that the optimizer does not hold")
+    if missing:
+        raise ConfigError(
+            f"shared groups {missing} have parameters that the optimizer does not hold")
     shared_pg, sid = sorted({where[i] for i in ids}), set(ids)
     for i in shared_pg:
         if any(id(p) not in sid for p in optimizer.param_groups[i]["params"]):
-            raise ConfigError(f"optimizer param_group {i} holds both shared and non-shared (head) parameters; "
-                              "GradMix scales the learning rate of the shared groups by eta, so put the heads "
+            raise ConfigError(f"optimizer param_group {i} holds both shared and non-shared (head) "
+                              f"parameters; GradMix scales the learning rate of the shared groups "
+                              f"by eta, so put the heads "
                               "in their own param group, e.g. SGD([{'params': trunk.parameters()}, "
                               "{'params': heads.parameters()}], lr=...)")
     return shared_pg
@@ -130,37 +143,53 @@ def step(self, source_losses: Sequence[Tensor], val_loss: Tensor) -> StepInfo:
         gs = torch.autograd.grad(loss, self._all, retain_graph=True, allow_unused=True)
         src.append(self._split(gs[:ns]))
         if heads is None: heads = list(gs[ns:])
-        else: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, gs[ns:])]
-    vg = torch.autograd.grad(val_loss, self._all if self.val_to_heads else self._shared, allow_unused=True)
-    if self.val_to_heads: heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, vg[ns:])]
+        else:
+            heads = [h if g is None else (g if h is None else h + g)
+                     for h, g in zip(heads, gs[ns:])]
+    vg = torch.autograd.grad(val_loss, self._all if self.val_to_heads else self._shared,
+                             allow_unused=True)
+    if self.val_to_heads:
+        heads = [h if g is None else (g if h is None else h + g) for h, g in zip(heads, vg[ns:])]
     return self._apply(src, self._split(vg[:ns]), heads)
 
 @patch_to(GradMix)
-def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]], val_grads: Sequence[Sequence[Tensor]],
-                    head_grads: Iterable[tuple[Tensor, Tensor]] = (), val_head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
-    "The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per param; `val_head_grads`: V's, used with `val_to_heads`."
-    if len(source_grads) == 0: raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
+def step_from_grads(self, source_grads: Sequence[Sequence[Sequence[Tensor]]],
+                    val_grads: Sequence[Sequence[Tensor]],
+                    head_grads: Iterable[tuple[Tensor, Tensor]] = (),
+                    val_head_grads: Iterable[tuple[Tensor, Tensor]] = ()) -> StepInfo:
+    """The update from precomputed gradients: `source_grads[i][l][j]` / `val_grads[l][j]` for group
+    l's j-th parameter (order of `groups`); `head_grads`: (head param, grad) pairs, summed per
+    param; `val_head_grads`: V's, used with `val_to_heads`."""
+    if len(source_grads) == 0:
+        raise ConfigError("GradMix.step_from_grads needs at least one source's gradients")
     groups = self.groups
     for who, gs in [*((f"source {i}", s) for i, s in enumerate(source_grads)), ("V", val_grads)]:
-        if len(gs) != len(groups) or any(len(g) != len(ps) or any(t.shape != p.shape for t, p in zip(g, ps))
+        if len(gs) != len(groups) or any(len(g) != len(ps)
+                                         or any(t.shape != p.shape for t, p in zip(g, ps))
                                          for g, ps in zip(gs, groups)):
-            raise ConfigError(f"{who}'s gradients do not match the shared groups (one list of parameter-shaped "
-                              f"tensors per group, {len(groups)} groups: {self.group_names})")
+            raise ConfigError(f"{who}'s gradients do not match the shared groups (one list of "
+                              f"parameter-shaped tensors per group, {len(groups)} groups: "
+                              f"{self.group_names})")
     where = {id(p): j for j, p in enumerate(self._heads)}
     heads: list = [None] * len(self._heads)
     for p, g in [*head_grads, *(val_head_grads if self.val_to_heads else ())]:
         j = where.get(id(p))
-        if j is None: raise ConfigError("head_grads holds a parameter that is not a head parameter of the optimizer")
+        if j is None:
+            raise ConfigError("head_grads holds a parameter that is not a head parameter of the "
+                              "optimizer")
         heads[j] = g if heads[j] is None else heads[j] + g
-    return self._apply([[list(g) for g in s] for s in source_grads], [list(g) for g in val_grads], heads)
+    return self._apply([[list(g) for g in s] for s in source_grads],
+                       [list(g) for g in val_grads], heads)
 
 # %% ../../nbs/optim/01_mixer.ipynb #52e6f351
 @patch_to(GradMix)
 def _apply(self, src, val, heads) -> StepInfo:
-    "The update from the parts' gradients: the rule's mix, `.grad` set, the step at eta; what was done."
+    """The update from the parts' gradients: the rule's mix, `.grad` set, the step at eta; what was
+    done."""
     self._t += 1
     if self.val_ema: val = self._smoothed_val(val)
-    res = mix(self.rule, *(stats := gram_stats(src, val, acc_dtype=self.acc_dtype)), rho_agg=self.rho_agg)
+    res = mix(self.rule, *(stats := gram_stats(src, val, acc_dtype=self.acc_dtype)),
+              rho_agg=self.rho_agg)
     if self.weight_ema: res = self._smoothed_weights(res, stats)
     for (a, b), mixed in zip(self._slices, combine(src, res.coefs, val)):
         for p, g in zip(self._shared[a:b], mixed): p.grad = g

@@ -28,23 +28,31 @@ class Budget:
     momentum: float = 0.9
     max_v_batch: int = 128       # V is used whole while it has at most this many images
     n_hval: int = 1000           # hyper-validation images (fixed across seeds)
-    pretrained: bool = False     # start from pretrained weights where the model has them (ResNet-18: ImageNet)
+    # start from pretrained weights where the model has them (ResNet-18: ImageNet)
+    pretrained: bool = False
 
     def __post_init__(self):
         """Refuse settings that cannot work, with one line naming the field (a 0-step or NaN-rate
         run is not a result)."""
-        for f in ("width", "steps", "batch_size", "eval_every", "ckpt_every", "max_v_batch", "n_hval"):
+        for f in ("width", "steps", "batch_size", "eval_every", "ckpt_every",
+                  "max_v_batch", "n_hval"):
             v = getattr(self, f)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ConfigError(f"budget {self.name!r}: {f} must be an integer >= 1, got {v!r}")
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"budget {self.name!r}: {f} must be an integer >= 1, got {v!r}")
         if not isinstance(self.finetune_steps, int) or self.finetune_steps < 0:
-            raise ConfigError(f"budget {self.name!r}: finetune_steps must be an integer >= 0, got {self.finetune_steps!r}")
+            raise ConfigError(f"budget {self.name!r}: finetune_steps must be an integer >= 0, got "
+                              f"{self.finetune_steps!r}")
         for f in ("lr", "finetune_lr"):
             v = getattr(self, f)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ConfigError(f"budget {self.name!r}: {f} must be a finite number > 0, got {v!r}")
-        if not 0 <= self.momentum < 1: raise ConfigError(f"budget {self.name!r}: momentum must be in [0, 1), got {self.momentum!r}")
+                raise ConfigError(
+                    f"budget {self.name!r}: {f} must be a finite number > 0, got {v!r}")
+        if not 0 <= self.momentum < 1:
+            raise ConfigError(f"budget {self.name!r}: momentum must be in [0, 1), got "
+                              f"{self.momentum!r}")
         if not self.seeds or any(not isinstance(s, int) or s < 0 for s in self.seeds):
-            raise ConfigError(f"budget {self.name!r}: seeds must be non-negative integers, got {self.seeds!r}")
+            raise ConfigError(f"budget {self.name!r}: seeds must be non-negative integers, got "
+                              f"{self.seeds!r}")
 
     def replace(self, **kw) -> "Budget":
         "A copy with some fields changed; unknown fields are a ConfigError."
@@ -53,7 +61,8 @@ class Budget:
         return dataclasses.replace(self, **kw)
 
 # %% ../../nbs/train/01_budgets.ipynb #9d346bb9
-BUDGETS = Registry("budget")   # every built-in budget is here (the actions and unlabelled pages explain theirs)
+# every built-in budget is here (the actions and unlabelled pages explain theirs)
+BUDGETS = Registry("budget")
 for _b in [
     Budget("paper"),
     Budget("cpu", width=16, steps=2000, batch_size=32, eval_every=100, ckpt_every=500,
@@ -62,14 +71,18 @@ for _b in [
                    finetune_steps=200, seeds=(0,), n_hval=500, lr=0.01, finetune_lr=0.001),
     Budget("smoke", width=4, steps=20, batch_size=16, eval_every=10, ckpt_every=10,
                     finetune_steps=10, seeds=(0,), n_hval=200, lr=0.01, finetune_lr=0.001),
-    Budget("actions-paper", steps=10_000, batch_size=64, eval_every=250, ckpt_every=1000, finetune_steps=1000, seeds=(0, 1),
-           lr=0.001, finetune_lr=5e-5, momentum=0.9, max_v_batch=128, n_hval=505, pretrained=True),
-    Budget("actions-cpu", steps=500, batch_size=16, eval_every=50, ckpt_every=250, finetune_steps=100, seeds=(0, 1),
-           lr=0.01, finetune_lr=0.001, max_v_batch=32, n_hval=20, pretrained=False),
-    Budget("actions-smoke", steps=4, batch_size=4, eval_every=2, ckpt_every=4, finetune_steps=2, seeds=(0,),
-           lr=0.01, finetune_lr=0.001, max_v_batch=8, n_hval=3, pretrained=False),
+    Budget("actions-paper", steps=10_000, batch_size=64, eval_every=250, ckpt_every=1000,
+           finetune_steps=1000, seeds=(0, 1), lr=0.001, finetune_lr=5e-5, momentum=0.9,
+           max_v_batch=128, n_hval=505, pretrained=True),
+    Budget("actions-cpu", steps=500, batch_size=16, eval_every=50, ckpt_every=250,
+           finetune_steps=100, seeds=(0, 1), lr=0.01, finetune_lr=0.001, max_v_batch=32, n_hval=20,
+           pretrained=False),
+    Budget("actions-smoke", steps=4, batch_size=4, eval_every=2, ckpt_every=4,
+           finetune_steps=2, seeds=(0,), lr=0.01, finetune_lr=0.001, max_v_batch=8, n_hval=3,
+           pretrained=False),
 ]: BUDGETS.register(_b.name, _b)
-BUDGETS.register("cpu-unlabelled", BUDGETS["cpu"].replace(name="cpu-unlabelled", seeds=(0, 1), max_v_batch=32))
+BUDGETS.register("cpu-unlabelled",
+                 BUDGETS["cpu"].replace(name="cpu-unlabelled", seeds=(0, 1), max_v_batch=32))
 
 def get_budget(budget: str | Budget, **overrides) -> Budget:
     "A budget by name (or as is), with optional field overrides."

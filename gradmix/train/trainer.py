@@ -4,7 +4,8 @@
 
 # %% ../../nbs/train/02_trainer.ipynb #959c7c31
 from __future__ import annotations
-import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, platform, signal, subprocess, threading, time
+import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, platform, signal
+import subprocess, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -14,11 +15,12 @@ import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch_to
 try: import fcntl
-except ImportError: fcntl = None                                      # Windows: run folders are not locked
+# Windows: run folders are not locked
+except ImportError: fcntl = None
 from fastprogress.fastprogress import progress_bar
 import gradmix
-from ..core import (ConfigError, DivergedError, Registry, default_device, read_results_json, resolve_options,
-                          set_seed)
+from ..core import (ConfigError, DivergedError, Registry, default_device, read_results_json,
+                          resolve_options, set_seed)
 from ..data.tasks import Task, make_task
 from ..data.streams import make_stream
 from ..models.nets import MODELS, MultiHeadNet
@@ -40,10 +42,12 @@ class RunConfig:
     seed: int = 0
     budget: str | Budget = "cpu"                  # a budget name or a Budget (with overrides)
     data_root: str = "data"
-    out: str | None = None                        # run folder: checkpoints, results; None keeps nothing
+    # run folder: checkpoints, results; None keeps nothing
+    out: str | None = None
     device: str | None = None                     # None: CUDA when available, else CPU
     model: str | None = None                      # a registered model; None: the task's own
-    threads: int | None = None                    # torch threads for this run; None: torch's default
+    # torch threads for this run; None: torch's default
+    threads: int | None = None
     resume: bool = True
     progress: bool = True
     download: bool = False
@@ -52,7 +56,8 @@ class RunConfig:
         for f, lo in (("seed", 0), ("k", 1)):
             v = getattr(self, f)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-                raise ConfigError(f"{f} must be an integer >= {lo}, got {v!r}" + (" (seeds are non-negative)" if f == "seed" else ""))
+                raise ConfigError(f"{f} must be an integer >= {lo}, got {v!r}"
+                                  + (" (seeds are non-negative)" if f == "seed" else ""))
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ConfigError(f"threads must be an integer >= 1, got {self.threads!r}")
 
@@ -67,7 +72,8 @@ class RunConfig:
     def build_task(self) -> Task:
         """The task this run trains on (built from the registry; hyper-validation size from the
         budget)."""
-        return make_task(self.task, self.k, self.seed, self.data_root, self.get_budget().n_hval, self.download)
+        return make_task(self.task, self.k, self.seed, self.data_root, self.get_budget().n_hval,
+                         self.download)
 
     def to_dict(self) -> dict:
         "A JSON-able dict (the budget written out in full)."
@@ -88,7 +94,8 @@ def group_accuracy(probs: torch.Tensor, y: torch.Tensor, groups: torch.Tensor) -
     return (mean.argmax(1) == label).float().mean().item()
 
 @torch.no_grad()
-def evaluate_metrics(model_or_predict, data, head: str | None = None, batch_size: int = 1000) -> dict:
+def evaluate_metrics(model_or_predict, data, head: str | None = None,
+                     batch_size: int = 1000) -> dict:
     """`loss`, `acc` (and `<group_name>_acc` for grouped splits) of `model(x, head)` (in eval mode)
     or of `predict(x)` (logits) on `data`."""
     if isinstance(model_or_predict, nn.Module):
@@ -105,10 +112,13 @@ def evaluate_metrics(model_or_predict, data, head: str | None = None, batch_size
         if groups is not None: probs.append(out.float().softmax(1).cpu())
     if model is not None: model.train(was_training)
     res = dict(loss=loss / max(n, 1), acc=correct / max(n, 1))
-    if groups is not None and n: res[f"{getattr(data, 'group_name', 'group')}_acc"] = group_accuracy(torch.cat(probs), data.y, groups)
+    if groups is not None and n:
+        res[f"{getattr(data, 'group_name', 'group')}_acc"] = group_accuracy(torch.cat(probs),
+                                                                            data.y, groups)
     return res
 
-def evaluate(model_or_predict, data, head: str | None = None, batch_size: int = 1000) -> tuple[float, float]:
+def evaluate(model_or_predict, data, head: str | None = None,
+             batch_size: int = 1000) -> tuple[float, float]:
     "Mean cross-entropy and accuracy (see `evaluate_metrics`)."
     m = evaluate_metrics(model_or_predict, data, head, batch_size); return m["loss"], m["acc"]
 
@@ -120,7 +130,8 @@ def get_method(name: str, **opts) -> "Method":
     "An instance of the registered method `name` with options `opts`."
     return METHODS[name](**opts)
 
-_NEEDS = {"sources": "labelled source domains", "V": "labelled target images (V)", "U": "unlabelled target images (U)"}
+_NEEDS = {"sources": "labelled source domains", "V": "labelled target images (V)",
+          "U": "unlabelled target images (U)"}
 
 # %% ../../nbs/train/02_trainer.ipynb #35095141
 class Method:
@@ -129,14 +140,19 @@ class Method:
     needs: tuple = ("sources",)
     defaults: dict = {}
     fixed: dict = {}          # options a variant pins (e.g. GradMix w/o AdaLR: adaptive_lr=False)
-    former_defaults: dict = {}   # options whose default changed: the value a run that does not record them was made with
+    # options whose default changed: the value a run that does not record them was made with
+    former_defaults: dict = {}
 
     def __init__(self, **opts):
         bad = set(self.needs) - set(_NEEDS)
-        if bad: raise ConfigError(f"method {self.name!r} declares unknown data {sorted(bad)}; known: {sorted(_NEEDS)}")
+        if bad:
+            raise ConfigError(f"method {self.name!r} declares unknown data {sorted(bad)}; known: "
+                              f"{sorted(_NEEDS)}")
         clash = sorted(k for k in opts if k in self.fixed and opts[k] != self.fixed[k])
-        if clash: raise ConfigError(f"method {self.name!r} fixes {clash} ({ {k: self.fixed[k] for k in clash} }); "
-                                    "use the general method to change them")
+        if clash:
+            raise ConfigError(f"method {self.name!r} fixes {clash} "
+                              f"({ {k: self.fixed[k] for k in clash} }); use the general method to "
+                              f"change them")
         opts = {**opts, **self.fixed}
         self.opts = resolve_options(self.option_defaults(opts), opts, f"method {self.name!r}")
 
@@ -210,12 +226,15 @@ class Trainer:
     """Trains `method` on `task` under a `RunConfig` (or its fields as keywords); writes logs,
     results and checkpoints to `out`."""
     def __init__(self, task: Task, method: Method, config: RunConfig | None = None, *,
-                 model_fn: Callable[[dict, Budget], nn.Module] | None = None, report: Callable[[int, int], None] | None = None, **fields):
+                 model_fn: Callable[[dict, Budget], nn.Module] | None = None,
+                 report: Callable[[int, int], None] | None = None, **fields):
         cfg = (config or RunConfig()).replace(**fields)
-        self.config = cfg.replace(method=method.name, options=method.opts, k=task.info.get("k", cfg.k))
+        self.config = cfg.replace(method=method.name, options=method.opts,
+                                  k=task.info.get("k", cfg.k))
         self.task, self.method, self.budget, self.seed = task, method, cfg.get_budget(), cfg.seed
         self.out = Path(cfg.out) if cfg.out is not None else None
-        self.device, self.progress, self.resume = default_device(cfg.device), cfg.progress, cfg.resume
+        self.device, self.progress, self.resume = (default_device(cfg.device),
+                                                   cfg.progress, cfg.resume)
         if cfg.threads: torch.set_num_threads(cfg.threads)
         self._check_needs()
         set_seed(self.seed)
@@ -225,38 +244,45 @@ class Trainer:
         self.head = task.target_head
         self._make_streams()
         method.setup(self)
-        if not self.optimizers: raise ConfigError(f"method {method.name!r} registered no optimizer in setup()")
+        if not self.optimizers:
+            raise ConfigError(f"method {method.name!r} registered no optimizer in setup()")
         self.step_n, self.history, self.steplog, self.wall_s = 0, [], [], 0.0
         self.best = dict(hval_acc=-1.0, hval_loss=float("inf"), step=-1)
         self.best_state = None
         self._pending: list[dict] = []
-        self.report = report           # called as report(step, total) every few steps: progress for grids
+        # called as report(step, total) every few steps: progress for grids
+        self.report = report
 
     def _check_needs(self) -> None:
         have = {"sources": len(self.task.sources), "V": len(self.task.V), "U": len(self.task.U)}
         missing = [n for n in self.method.needs if not have[n]]
         if missing:
-            raise ConfigError(f"method {self.method.name!r} needs {' and '.join(_NEEDS[n] for n in missing)}, "
-                              f"but the task has none")
+            raise ConfigError(f"method {self.method.name!r} needs "
+                              f"{' and '.join(_NEEDS[n] for n in missing)}, but the task has none")
 
     def _make_streams(self) -> None:
         "Every source has its own stream (its own seed offset); V and U too."
         b, s, dev = self.budget, self.seed, self.device
-        self.source_streams = [make_stream(d.data, b.batch_size, s * 1000 + i, dev) for i, d in enumerate(self.task.sources)]
+        self.source_streams = [make_stream(d.data, b.batch_size, s * 1000 + i, dev)
+                               for i, d in enumerate(self.task.sources)]
         V, U = self.task.V, self.task.U
-        self.v_stream = make_stream(V, min(len(V), b.max_v_batch), s * 1000 + 999, dev) if len(V) else None
-        self.u_stream = make_stream(U, b.batch_size, s * 1000 + 998, dev, labels=False) if "U" in self.method.needs else None
+        self.v_stream = (make_stream(V, min(len(V), b.max_v_batch), s * 1000 + 999, dev)
+                         if len(V) else None)
+        self.u_stream = (make_stream(U, b.batch_size, s * 1000 + 998, dev, labels=False)
+                         if "U" in self.method.needs else None)
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cf
 @patch_to(Trainer)
 def add_module(self, name: str, module: nn.Module) -> nn.Module:
     """Register `module` (moved to the run's device): checkpointed, part of the best state, switched
     to eval mode for evaluation."""
-    if name in self.modules and name != "model": raise ConfigError(f"a module named {name!r} is already registered")
+    if name in self.modules and name != "model":
+        raise ConfigError(f"a module named {name!r} is already registered")
     self.modules[name] = module.to(self.device); return self.modules[name]
 
 @patch_to(Trainer)
-def add_optimizer(self, name: str, optimizer: torch.optim.Optimizer, scheduler=None) -> torch.optim.Optimizer:
+def add_optimizer(self, name: str, optimizer: torch.optim.Optimizer,
+                  scheduler=None) -> torch.optim.Optimizer:
     """Register (or replace) an optimizer and its optional per-step scheduler: both checkpointed and
     resumed."""
     self.optimizers[name] = optimizer
@@ -275,11 +301,13 @@ def optimizer(self) -> torch.optim.Optimizer:
     return self.optimizers["main"]
 
 @patch_to(Trainer)
-def make_optimizer(self, lr: float, momentum: float | None = None, model: MultiHeadNet | None = None) -> torch.optim.Optimizer:
+def make_optimizer(self, lr: float, momentum: float | None = None,
+                   model: MultiHeadNet | None = None) -> torch.optim.Optimizer:
     "SGD with momentum; shared (trunk) and head parameters in separate param groups."
     m, model = self.budget.momentum if momentum is None else momentum, model or self.model
     return torch.optim.SGD([{"params": model.shared_parameters(), "name": "shared"},
-                            {"params": model.head_parameters(), "name": "heads"}], lr=lr, momentum=m)
+                            {"params": model.head_parameters(), "name": "heads"}],
+                           lr=lr, momentum=m)
 
 # %% ../../nbs/train/02_trainer.ipynb #8e00629a
 @patch_to(Trainer)
@@ -296,7 +324,8 @@ def v_batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
 def u_batch(self, step: int) -> torch.Tensor:
     """A mini-batch of unlabelled target images (a method must declare `needs` with 'U'); no labels
     exist here."""
-    if self.u_stream is None: raise ConfigError(f"method {self.method.name!r} reads U but does not declare it in `needs`")
+    if self.u_stream is None:
+        raise ConfigError(f"method {self.method.name!r} reads U but does not declare it in `needs`")
     return self.u_stream.batch(step)
 
 @patch_to(Trainer, as_prop=True)
@@ -355,22 +384,27 @@ def state_dict(self) -> dict:
                 optimizers={n: o.state_dict() for n, o in self.optimizers.items()},
                 schedulers={n: s.state_dict() for n, s in self.schedulers.items()},
                 method=self.method.state_dict(), best=self.best, best_state=self.best_state,
-                history=self.history, steplog=self.steplog, wall_s=self.wall_s, rng=torch.get_rng_state(),
+                history=self.history, steplog=self.steplog, wall_s=self.wall_s,
+                rng=torch.get_rng_state(),
                 cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                 config=self.config.to_dict(), identity=self._identity())
 
 @patch_to(Trainer)
 def _identity(self) -> dict:
-    return self.config.identity() | dict(task_fingerprint=self.task.fingerprint(), gradmix=gradmix.__version__)
+    return self.config.identity() | dict(task_fingerprint=self.task.fingerprint(),
+                                         gradmix=gradmix.__version__)
 
 def _differences(a: dict, b: dict) -> list[str]:
-    return [f"{k}: checkpoint {a.get(k)!r}, now {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return [f"{k}: checkpoint {a.get(k)!r}, now {b.get(k)!r}" for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k)]
 
 @patch_to(Trainer)
 def load_state_dict(self, ck: dict) -> None:
     "Resume from checkpoint `ck`, once it is known to be this run's (else a `ConfigError`)."
     diff = _differences(ck.get("identity", {}), self._identity())
-    if diff: raise ConfigError(f"the checkpoint in {self.out} belongs to another run ({'; '.join(diff)}); {_START_OVER}")
+    if diff:
+        raise ConfigError(f"the checkpoint in {self.out} belongs to another run "
+                          f"({'; '.join(diff)}); {_START_OVER}")
     self.method.load_state_dict(ck["method"])   # may rebuild optimizers (phase changes)
     for n, m in self.modules.items(): m.load_state_dict(ck["modules"][n])
     for n, o in self.optimizers.items(): o.load_state_dict(ck["optimizers"][n])
@@ -378,7 +412,8 @@ def load_state_dict(self, ck: dict) -> None:
     self.best, self.best_state, self.wall_s = ck["best"], ck["best_state"], ck["wall_s"]
     self.history, self.steplog, self.step_n = ck["history"], ck["steplog"], ck["step"]
     torch.set_rng_state(ck["rng"])
-    if ck.get("cuda_rng") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck["cuda_rng"])
+    if ck.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(ck["cuda_rng"])
 
 # %% ../../nbs/train/02_trainer.ipynb #0a5e12ca
 @patch_to(Trainer, as_prop=True)
@@ -391,14 +426,16 @@ def read_checkpoint(self) -> dict:
     "The checkpoint in `out`, or a clear error if it cannot be read."
     try: return torch.load(self.ckpt_path, weights_only=True, map_location=self.device)
     except Exception as e:
-        raise ConfigError(f"the checkpoint {self.ckpt_path} cannot be read ({type(e).__name__}: {str(e)[:120]}); "
-                          f"{_START_OVER}") from None
+        raise ConfigError(f"the checkpoint {self.ckpt_path} cannot be read ({type(e).__name__}: "
+                          f"{str(e)[:120]}); {_START_OVER}") from None
 
 @patch_to(Trainer)
 def save_checkpoint(self) -> None:
     "Flush the step logs and write the checkpoint to `out`, atomically (no-op without `out`)."
     self._flush_logs()
-    if self.out: self.out.mkdir(parents=True, exist_ok=True); _atomic_torch_save(self.state_dict(), self.ckpt_path)
+    if self.out:
+        self.out.mkdir(parents=True, exist_ok=True)
+        _atomic_torch_save(self.state_dict(), self.ckpt_path)
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584d5
 def _finite(v) -> bool: return not _is_scalar(v) or v == v and abs(v) != float("inf")
@@ -409,19 +446,22 @@ def _first_nonfinite(self, since: int) -> int | None:
     is not); None if all is well."""
     for l in self.steplog:
         if l["step"] > since and not all(_finite(v) for v in l.values()): return l["step"]
-    if not all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters()): return self.step_n
+    if not all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters()):
+        return self.step_n
     return None
 
 @patch_to(Trainer)
 def _diverged(self, step: int):
     "Write the results of a diverged run and raise a `DivergedError` that says what to try."
     lr = self.optimizer.param_groups[0]["lr"]
-    msg = (f"{self.method.name} (seed {self.seed}, k {self.config.k}) diverged at step {step}: its loss or parameters "
-           f"became non-finite with learning rate {lr:g} (budget {self.budget.name!r}). Try a smaller --lr, or check the "
-           "method's options" + (f"; results marked as diverged in {self.out / 'results.json'}" if self.out else ""))
-    self.results = dict(status="diverged", diverged_step=step, message=msg, method=self.method.name, seed=self.seed,
-                        k=self.task.info.get("k"), budget=self.budget.name, steps=self.total_steps, lr=lr,
-                        method_opts=self.method.opts, config=self.config.to_dict(), gradmix=gradmix.__version__)
+    msg = (f"{self.method.name} (seed {self.seed}, k {self.config.k}) diverged at step {step}: its "
+           f"loss or parameters became non-finite with learning rate {lr:g} (budget "
+           f"{self.budget.name!r}). Try a smaller --lr, or check the method's options"
+           + (f"; results marked as diverged in {self.out / 'results.json'}" if self.out else ""))
+    self.results = dict(status="diverged", diverged_step=step, message=msg, method=self.method.name,
+                        seed=self.seed, k=self.task.info.get("k"), budget=self.budget.name,
+                        steps=self.total_steps, lr=lr, method_opts=self.method.opts,
+                        config=self.config.to_dict(), gradmix=gradmix.__version__)
     if self.out: self.save_outputs()
     raise DivergedError(msg)
 
@@ -431,8 +471,10 @@ class StopRequested(KeyboardInterrupt):
     (`step`; None: outside training)."""
     def __init__(self, signum: int, step: int | None = None):
         at = f" at step {step}, checkpointed" if step is not None else ""
-        super().__init__(f"{signal.Signals(signum).name}{at}"); self.signum, self.step = signum, step
-    def __reduce__(self): return (StopRequested, (self.signum, self.step))     # crosses process boundaries (grids)
+        super().__init__(f"{signal.Signals(signum).name}{at}")
+        self.signum, self.step = signum, step
+    # crosses process boundaries (grids)
+    def __reduce__(self): return (StopRequested, (self.signum, self.step))
 
 class _StopFlag:
     signal: int | None = None
@@ -458,7 +500,8 @@ LOCK_FILE = "run.lock"
 def run_lock(out: Path | None):
     """Hold `out/run.lock` while this process writes run folder `out`; another process is refused,
     the holder named."""
-    if out is None or fcntl is None: yield; return                   # no folder, or no POSIX locks (Windows)
+    # no folder, or no POSIX locks (Windows)
+    if out is None or fcntl is None: yield; return
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK_FILE
     while True:
@@ -466,12 +509,18 @@ def run_lock(out: Path | None):
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0); holder = f.read().strip() or "another process"; f.close()
-            raise ConfigError(f"{out} is being written by {holder}; wait for it to finish or choose another --out") from None
+            raise ConfigError(f"{out} is being written by {holder}; wait for it to finish or "
+                              f"choose another --out") from None
         if path.exists() and os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
-        f.close()                                                     # locked a file its holder had just removed: again
-    f.seek(0); f.truncate(); f.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}"); f.flush()
+        # locked a file its holder had just removed: again
+        f.close()
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    f.flush()
     try: yield
-    finally: path.unlink(missing_ok=True); f.close()                   # a crashed holder's file stays, unlocked: reused
+    # a crashed holder's file stays, unlocked: reused
+    finally: path.unlink(missing_ok=True); f.close()
 
 @patch_to(Trainer)
 def fit(self, stop_after: int | None = None) -> dict | None:
@@ -492,12 +541,14 @@ def _fit(self, stop_after: int | None = None) -> dict | None:
         self.load_state_dict(self.read_checkpoint())
         done = self.out / "results.json"
         if self.step_n >= self.total_steps and done.exists():
-            self.results = read_results_json(done) | dict(already_finished=True); return self.results
+            self.results = read_results_json(done) | dict(already_finished=True)
+            return self.results
     total, t0 = self.total_steps, time.time()
     if self.step_n == 0 and not self.history: self.history.append(self._eval_row(0))
     for m in self.modules.values(): m.train()
     steps = range(self.step_n, total)
-    bar = progress_bar(steps, leave=False) if self.progress else None   # fastprogress prints even with display=False
+    # fastprogress prints even with display=False
+    bar = progress_bar(steps, leave=False) if self.progress else None
     with stop_requests() as stop:
         res = self._train(steps, bar, t0, total, stop_after, stop)
     return res
@@ -510,11 +561,14 @@ def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
     b = self.budget
     for step in bar or steps:
         if stop.signal:
-            self.wall_s += time.time() - t0; self.save_checkpoint(); raise StopRequested(stop.signal, self.step_n)
+            self.wall_s += time.time() - t0
+            self.save_checkpoint()
+            raise StopRequested(stop.signal, self.step_n)
         self._pending.append(dict(step=step + 1, **self.method.step(self, step)))
         for s in self.schedulers.values(): s.step()
         self.step_n = step + 1
-        if self.report and (self.step_n % 20 == 0 or self.step_n == total): self.report(self.step_n, total)
+        if self.report and (self.step_n % 20 == 0 or self.step_n == total):
+            self.report(self.step_n, total)
         if self.step_n % b.eval_every == 0 or self.step_n == total:
             since = self.history[-1]["step"]
             self.history.append(self._eval_row(self.step_n))
@@ -522,7 +576,8 @@ def _train(self, steps, bar, t0, total, stop_after, stop) -> dict | None:
             if bad is not None: self._diverged(bad)
             for m in self.modules.values(): m.train()
             if bar: bar.comment = f"{self.method.name} hval acc {self.history[-1]['hval_acc']:.3f}"
-        if self.step_n % b.ckpt_every == 0 or self.step_n == total or stop_after is not None and self.step_n >= stop_after:
+        if (self.step_n % b.ckpt_every == 0 or self.step_n == total or stop_after is not None
+            and self.step_n >= stop_after):
             self.wall_s += time.time() - t0; t0 = time.time(); self.save_checkpoint()
         if stop_after is not None and self.step_n >= stop_after and self.step_n < total: return None
     self.wall_s += time.time() - t0
@@ -535,22 +590,26 @@ def code_provenance() -> dict:
     (from a checkout), versions."""
     root = Path(gradmix.__file__).resolve().parent.parent
     def git(*args) -> str | None:
-        if not (root / "settings.ini").exists(): return None        # an installed copy, not this project's checkout
-        try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30).stdout.strip()
+        # an installed copy, not this project's checkout
+        if not (root / "settings.ini").exists(): return None
+        try:
+            return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
         except (OSError, subprocess.SubprocessError): return None
     commit = git("rev-parse", "HEAD") or None
     dirty = None if commit is None else bool(git("status", "--porcelain", "--untracked-files=no"))
     def version(pkg: str) -> str | None:
         try: return importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError: return None
-    return dict(gradmix=gradmix.__version__, git_commit=commit, git_dirty=dirty, torch=torch.__version__,
-                numpy=version("numpy"), av=version("av"))
+    return dict(gradmix=gradmix.__version__, git_commit=commit, git_dirty=dirty,
+                torch=torch.__version__, numpy=version("numpy"), av=version("av"))
 
 def describe_machine(device=None) -> str:
     """Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its
     results: processor, CPU count and, on a GPU, its name."""
     d = default_device(device)
-    return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
+    return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}"
+                                                            if d.type == "cuda" else "")
 
 # %% ../../nbs/train/02_trainer.ipynb #9c5358d0
 @patch_to(Trainer)
@@ -558,13 +617,14 @@ def _finish(self) -> dict:
     last = self.evaluate(self.task.test)
     for n, m in self.modules.items(): m.load_state_dict(self.best_state[n])
     best = self.evaluate(self.task.test)
-    res = dict(status="finished", method=self.method.name, seed=self.seed, k=self.task.info.get("k"), budget=self.budget.name,
-               test_acc=best["acc"], test_loss=best["loss"], test_acc_last=last["acc"],
+    res = dict(status="finished", method=self.method.name, seed=self.seed,
+               k=self.task.info.get("k"), budget=self.budget.name, test_acc=best["acc"],
+               test_loss=best["loss"], test_acc_last=last["acc"],
                **{f"test_{k}": v for k, v in best.items() if k not in ("acc", "loss")},
                **{f"test_{k}_last": v for k, v in last.items() if k not in ("acc", "loss")},
                best_step=self.best["step"], best_hval_acc=self.best["hval_acc"],
-               steps=self.total_steps, wall_s=round(self.wall_s, 2),
-               n_test=len(self.task.test), method_opts=self.method.opts, budget_cfg=dataclasses.asdict(self.budget),
+               steps=self.total_steps, wall_s=round(self.wall_s, 2), n_test=len(self.task.test),
+               method_opts=self.method.opts, budget_cfg=dataclasses.asdict(self.budget),
                task=self.task.info, config=self.config.to_dict(), device=str(self.device),
                torch_threads=torch.get_num_threads(), machine=describe_machine(self.device),
                torch=torch.__version__, gradmix=gradmix.__version__, provenance=code_provenance())
@@ -583,46 +643,58 @@ def json_safe(obj):
 def save_outputs(self) -> None:
     "Write results.json, history.csv (every evaluation) and steps.csv (every step) to `out`."
     self.out.mkdir(parents=True, exist_ok=True)
-    (self.out / "results.json").write_text(json.dumps(json_safe(self.results), indent=1, default=str, allow_nan=False))
+    (self.out / "results.json").write_text(json.dumps(json_safe(self.results), indent=1,
+                                                      default=str, allow_nan=False))
     pd.DataFrame(self.history).to_csv(self.out / "history.csv", index=False, na_rep="nan")
-    pd.DataFrame([_flatten_log(l) for l in self.steplog]).to_csv(self.out / "steps.csv", index=False, na_rep="nan")
+    pd.DataFrame([_flatten_log(l)
+                  for l in self.steplog]).to_csv(self.out / "steps.csv", index=False, na_rep="nan")
 
 # %% ../../nbs/train/02_trainer.ipynb #fd2161a5
 def check_out_dir(out) -> Path:
     """`out` as a folder that exists and can be written, or a clear error (before any data is read
     or step taken)."""
     p = Path(out).expanduser()
-    if p.exists() and not p.is_dir(): raise ConfigError(f"--out {p} is a file, not a folder; choose another --out")
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"--out {p} is a file, not a folder; choose another --out")
     try:
         p.mkdir(parents=True, exist_ok=True)
         probe = p / ".gradmix-write-test"; probe.write_text(""); probe.unlink()
-    except OSError as e: raise ConfigError(f"--out {p} cannot be written ({e.strerror or e}); choose another --out") from None
+    except OSError as e:
+        raise ConfigError(
+            f"--out {p} cannot be written ({e.strerror or e}); choose another --out") from None
     return p
 
 def config_for_task(cfg: RunConfig, task: Task, asked: dict) -> RunConfig:
     """`cfg` made to describe `task`, built in Python: its name, k and seed (asked otherwise:
     refused), its hval size."""
     info, fix = task.info, {}
-    fix["task"] = f"custom:{info.get('target', {}).get('name', 'task')}"   # an object, not a registered name
+    # an object, not a registered name
+    fix["task"] = f"custom:{info.get('target', {}).get('name', 'task')}"
     for f in ("k", "seed"):
         if info.get(f) is None: continue
         if f in asked and asked[f] != info[f]:
-            raise ConfigError(f"{f}={asked[f]} was asked, but the task given was built with {f}={info[f]}; build it with "
-                              f"{f}={asked[f]} or leave {f} out")
+            raise ConfigError(f"{f}={asked[f]} was asked, but the task given was built with "
+                              f"{f}={info[f]}; build it with {f}={asked[f]} or leave {f} out")
         fix[f] = info[f]
     b = cfg.get_budget()
-    if len(task.hval) and len(task.hval) != b.n_hval: fix["budget"] = b.replace(n_hval=len(task.hval))  # what it uses
+    # what it uses
+    if len(task.hval) and len(task.hval) != b.n_hval:
+        fix["budget"] = b.replace(n_hval=len(task.hval))
     return cfg.replace(**fix)
 
-def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, report=None, **fields) -> dict:
+def run(config: RunConfig | str | None = None, /, task: Task | str | None = None, report=None,
+        **fields) -> dict:
     """Train the run that `config` (or `RunConfig(**fields)`) describes, on `task` if given; returns
     its results (also in `out`)."""
     if isinstance(config, str): fields["method"], config = config, None
     if isinstance(task, str): fields["task"], task = task, None
     cfg = (config or RunConfig()).replace(**fields)
     if task is not None:
-        asked = {f: getattr(config, f) for f in ("k", "seed") if config is not None and getattr(config, f) != getattr(RunConfig(), f)}
-        cfg = config_for_task(cfg, task, asked | {f: fields[f] for f in ("k", "seed") if f in fields})
-    method = get_method(cfg.method, **cfg.options)       # options and the output folder are checked before any data is read
+        asked = {f: getattr(config, f) for f in ("k", "seed")
+                 if config is not None and getattr(config, f) != getattr(RunConfig(), f)}
+        cfg = config_for_task(cfg, task,
+                              asked | {f: fields[f] for f in ("k", "seed") if f in fields})
+    # options and the output folder are checked before any data is read
+    method = get_method(cfg.method, **cfg.options)
     if cfg.out is not None: check_out_dir(cfg.out)
     return Trainer(task if task is not None else cfg.build_task(), method, cfg, report=report).fit()

@@ -21,9 +21,12 @@ def _as_list(g) -> list[Tensor]:
 
 def gram_stats(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]],
                val_grads: Sequence[Tensor | Sequence[Tensor]],
-               acc_dtype=torch.float64, out_dtype=torch.float64, runs: bool = False) -> tuple[Tensor, Tensor, Tensor]:
-    "`K` (L,k,k), `b` (L,k), `c` (L,): Gram matrix of the source gradients, their dots with g_V, |g_V|^2, per group."
-    # runs=True: every gradient has a leading run axis (M, ...), and so do the statistics (M, L, ...): many runs at once
+               acc_dtype=torch.float64, out_dtype=torch.float64,
+               runs: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    """`K` (L,k,k), `b` (L,k), `c` (L,): Gram matrix of the source gradients, their dots with
+    g_V, |g_V|^2, per group."""
+    # runs=True: every gradient has a leading run axis (M, ...), and so do the statistics (M, L,
+    # ...): many runs at once
     lead = 1 if runs else 0
     k, L = len(source_grads), len(val_grads)
     if k == 0: raise ConfigError("gram_stats needs at least one source gradient")
@@ -35,9 +38,12 @@ def gram_stats(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]],
         vs = _as_list(val_grads[l]); ss = [_as_list(s[l]) for s in source_grads]
         M = None
         for j, v in enumerate(vs):
-            try: A = torch.stack([g.reshape(*g.shape[:lead], -1) for g in [s[j] for s in ss] + [v]], lead).to(acc_dtype)
+            try:
+                A = torch.stack([g.reshape(*g.shape[:lead], -1) for g in [s[j] for s in ss] + [v]],
+                                lead).to(acc_dtype)
             except (RuntimeError, IndexError) as e:
-                raise ConfigError(f"group {l}, tensor {j}: source and V gradients do not match ({e})") from None
+                raise ConfigError(f"group {l}, tensor {j}: source and V gradients do not match "
+                                  f"({e})") from None
             P = A @ A.mT
             M = P if M is None else M + P
         Ms.append(M)
@@ -54,7 +60,8 @@ class Coefs:
     fallback: Tensor | None = None
 
 def safe_div(num: Tensor, den: Tensor) -> Tensor:
-    return torch.where(den > 0, num / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(den))
+    return torch.where(den > 0, num / torch.where(den > 0, den, torch.ones_like(den)),
+                       torch.zeros_like(den))
 
 def weights_cos(w: Tensor, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     "cos(sum_i w_i g_i, g_V) from the Gram statistics, for w (..., L, k); 0 where a norm is 0."
@@ -72,9 +79,12 @@ def coef_cos(co: Coefs, K: Tensor, b: Tensor, c: Tensor) -> Tensor:
 
 # %% ../../nbs/weighting/00_base.ipynb #9261e4d8
 def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: Coefs | Tensor,
-            val_grads: Sequence[Tensor | Sequence[Tensor]] | None = None, runs: bool = False) -> list:
-    "Per group l: sum_i a[l, i] * source_grads[i][l] (+ a_V[l] * val_grads[l]); tensors or lists of per-parameter tensors."
-    # runs=True: gradients (M, ...) and coefficients (M, L, ...) of M runs, each run mixed with its own coefficients
+            val_grads: Sequence[Tensor | Sequence[Tensor]] | None = None,
+            runs: bool = False) -> list:
+    """Per group l: sum_i a[l, i] * source_grads[i][l] (+ a_V[l] * val_grads[l]); tensors or lists
+    of per-parameter tensors."""
+    # runs=True: gradients (M, ...) and coefficients (M, L, ...) of M runs, each run mixed with its
+    # own coefficients
     co = coefs if isinstance(coefs, Coefs) else Coefs(coefs)
     k, w, lead = len(source_grads), co.src, 1 if runs else 0
     if w.dim() != 2 + lead or w.shape[-1] != k:
@@ -82,7 +92,8 @@ def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: 
     L = w.shape[lead]
     if any(len(s) != L for s in source_grads):
         raise ConfigError(f"weights have {L} groups, sources have {[len(s) for s in source_grads]}")
-    if co.val is not None and val_grads is None: raise ConfigError("these coefficients use V's gradient: pass val_grads")
+    if co.val is not None and val_grads is None:
+        raise ConfigError("these coefficients use V's gradient: pass val_grads")
     parts = list(source_grads) + ([val_grads] if co.val is not None else [])
     W = w if co.val is None else torch.cat([w, co.val.unsqueeze(-1).to(w.dtype)], -1)
     out, cache = [], {}
@@ -92,8 +103,10 @@ def combine(source_grads: Sequence[Sequence[Tensor | Sequence[Tensor]]], coefs: 
         mixed = []
         for j in range(len(ss[0])):
             dt = ss[0][j].dtype
-            if dt not in cache: cache[dt] = [row.unbind(-1) for row in W.to(dt).unbind(lead)]   # one cast per dtype
-            shape = (-1,) * lead + (1,) * (ss[0][j].dim() - lead)            # a run's coefficient over its tensor
+            # one cast per dtype
+            if dt not in cache: cache[dt] = [row.unbind(-1) for row in W.to(dt).unbind(lead)]
+            # a run's coefficient over its tensor
+            shape = (-1,) * lead + (1,) * (ss[0][j].dim() - lead)
             wl = [a.view(shape) if lead else a for a in cache[dt][l]]
             acc = ss[0][j] * wl[0]
             for i in range(1, len(ss)): acc.add_(ss[i][j] * wl[i])
@@ -111,11 +124,13 @@ class WeightingRule:
     `Coefs`."""
     defaults: dict = {}
     name = "rule"
-    def __init__(self, **opts): self.opts = resolve_options(self.defaults, opts, f"weighting rule {self.name!r}")
+    def __init__(self, **opts):
+        self.opts = resolve_options(self.defaults, opts, f"weighting rule {self.name!r}")
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs: raise NotImplementedError
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
-    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.opts.items())})"
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.opts.items())})"
 
 RULES = Registry("weighting rule", builtins=["gradmix.weighting"])
 register_rule = RULES.register
@@ -123,14 +138,17 @@ register_rule = RULES.register
 def get_rule(rule: str | WeightingRule, **opts) -> WeightingRule:
     "A rule instance from a registered name and options (or a rule instance, returned as is)."
     if isinstance(rule, WeightingRule):
-        if opts: raise ConfigError("options are given to a weighting rule when it is built, not with an instance")
+        if opts:
+            raise ConfigError(
+                "options are given to a weighting rule when it is built, not with an instance")
         return rule
     return RULES[rule](**opts)
 
 def check_stats(K: Tensor, b: Tensor, c: Tensor) -> tuple[int, int]:
     "(L, k) of well-shaped statistics K (L,k,k), b (L,k), c (L,), else a ConfigError."
     if K.dim() != 3 or K.shape[1] != K.shape[2] or b.shape != K.shape[:2] or c.shape != K.shape[:1]:
-        raise ConfigError(f"expected K (L,k,k), b (L,k), c (L,); got {tuple(K.shape)}, {tuple(b.shape)}, {tuple(c.shape)}")
+        raise ConfigError(f"expected K (L,k,k), b (L,k), c (L,); got {tuple(K.shape)}, "
+                          f"{tuple(b.shape)}, {tuple(c.shape)}")
     return K.shape[0], K.shape[1]
 
 # %% ../../nbs/weighting/00_base.ipynb #f98ef261
@@ -157,13 +175,15 @@ class MixResult:
     def fallback(self) -> Tensor | None: return self.coefs.fallback
 
 def check_rho_agg(rho_agg: str) -> str:
-    if rho_agg not in RHO_AGGS: raise ConfigError(f"unknown rho_agg {rho_agg!r}; choose one of {RHO_AGGS}")
+    if rho_agg not in RHO_AGGS:
+        raise ConfigError(f"unknown rho_agg {rho_agg!r}; choose one of {RHO_AGGS}")
     return rho_agg
 
 def mix(rule: WeightingRule, K: Tensor, b: Tensor, c: Tensor, rho_agg: str = "mean") -> MixResult:
     """Run `rule`: its coefficients, per-group cosines with g_V and rho (the mean, our default; eq.
     8 sums)."""
-    # statistics of M runs (M, L, ...) go through the rule as M*L groups; coefficients, cosines and rho come back per run
+    # statistics of M runs (M, L, ...) go through the rule as M*L groups; coefficients, cosines and
+    # rho come back per run
     check_rho_agg(rho_agg)
     groups = K.shape[:-2]
     Kf, bf, cf = K.reshape(-1, *K.shape[-2:]), b.reshape(-1, *b.shape[len(groups):]), c.reshape(-1)
@@ -191,22 +211,32 @@ def apply_rule(rule: WeightingRule, grads: Sequence[Tensor], gv: Tensor) -> Tens
     d = sum(a * g.double() for a, g in zip(co.src[0], grads))
     return d + co.val[0] * gv.double() if co.val is not None else d
 
-def plot_rule_2d(rule: WeightingRule, examples: Sequence[tuple[Sequence, Sequence]], titles: Sequence[str] = (), ax=None):
+def plot_rule_2d(rule: WeightingRule, examples: Sequence[tuple[Sequence, Sequence]],
+                 titles: Sequence[str] = (), ax=None):
     """Draw sources (blue), g_V (red) and the rule's direction d (green) for each 2-D example
     `(grads, gv)`."""
     import matplotlib.pyplot as plt
     from gradmix.site import FIG_WIDTH
-    w = min(3.2, FIG_WIDTH / len(examples))                      # the panels share the column's width
-    axs = ax if ax is not None else plt.subplots(1, len(examples), figsize=(w * len(examples), w))[1]
+    # the panels share the column's width
+    w = min(3.2, FIG_WIDTH / len(examples))
+    axs = ax if ax is not None else plt.subplots(1, len(examples),
+                                                 figsize=(w * len(examples), w))[1]
     axs = list(axs) if hasattr(axs, "__len__") else [axs]
     for i, (a, (grads, gv)) in enumerate(zip(axs, examples)):
-        grads = [torch.as_tensor(g, dtype=torch.float64) for g in grads]; gv = torch.as_tensor(gv, dtype=torch.float64)
+        grads = [torch.as_tensor(g, dtype=torch.float64) for g in grads]
+        gv = torch.as_tensor(gv, dtype=torch.float64)
         d = apply_rule(rule, grads, gv)
-        vecs = [(g, f"$g_{j + 1}$", "C0") for j, g in enumerate(grads)] + [(gv, "$g_V$", "C3"), (d, "$d$", "C2")]
+        vecs = ([(g, f"$g_{j + 1}$", "C0") for j, g in enumerate(grads)]
+                + [(gv, "$g_V$", "C3"), (d, "$d$", "C2")])
         for v, name, col in vecs:
-            a.annotate("", v.tolist(), (0, 0), arrowprops=dict(arrowstyle="->", color=col, lw=2)); a.text(*(1.08 * v).tolist(), name, color=col)
+            a.annotate("", v.tolist(), (0, 0), arrowprops=dict(arrowstyle="->", color=col, lw=2))
+            a.text(*(1.08 * v).tolist(), name, color=col)
         lim = 1.25 * max(float(v.abs().max()) for v, _, _ in vecs)
-        a.set_xlim(-lim, lim); a.set_ylim(-lim, lim); a.set_aspect("equal"); a.axhline(0, c="k", lw=.3); a.axvline(0, c="k", lw=.3)
+        a.set_xlim(-lim, lim)
+        a.set_ylim(-lim, lim)
+        a.set_aspect("equal")
+        a.axhline(0, c="k", lw=.3)
+        a.axvline(0, c="k", lw=.3)
         a.set_xticks([]); a.set_yticks([])
         if i < len(titles): a.set_title(titles[i], fontsize=8)
     return axs

@@ -19,7 +19,8 @@ __all__ = ['MAX_VECTORS', 'ZERO_GW', 'CAGRAD_RESCALES', 'augmented_gram', 'face_
 def augmented_gram(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     "(L, k+1, k+1) Gram matrix of g_1..g_k, g_V: [[K, b], [b^T, c]], in float64."
     K, b, c = K.double(), b.double(), c.double()
-    return torch.cat([torch.cat([K, b.unsqueeze(-1)], -1), torch.cat([b, c.unsqueeze(-1)], -1).unsqueeze(-2)], -2)
+    return torch.cat([torch.cat([K, b.unsqueeze(-1)], -1),
+                      torch.cat([b, c.unsqueeze(-1)], -1).unsqueeze(-2)], -2)
 
 # %% ../../nbs/weighting/05_cagrad.ipynb #dccd6108
 MAX_VECTORS = 8          # k sources + V: 2^8 - 1 = 255 faces per group
@@ -29,14 +30,18 @@ def face_solve(M: Tensor, R: Tensor, ridge: float = 1e-10) -> tuple[Tensor, Tens
     """Masks (S,n) of all faces F of n vectors with Gram M (L,n,n); x (L,S,q,n): M_FF x_F = r_F per
     column of R (L,n,q), 0 off F; ok (L,S)."""
     L, n, q = M.shape[0], M.shape[-1], R.shape[-1]
-    if n > MAX_VECTORS: raise ConfigError(f"this solver enumerates the 2^n-1 faces of n = k+1 = {n} gradients; at most {MAX_VECTORS}")
+    if n > MAX_VECTORS:
+        raise ConfigError(f"this solver enumerates the 2^n-1 faces of n = k+1 = {n} gradients; at "
+                          f"most {MAX_VECTORS}")
     m = subset_masks(n, M.device)                                    # (S,n)
     diag = M.diagonal(dim1=-2, dim2=-1)
     dmax = (diag.unsqueeze(1) * m).amax(-1)                           # (L,S)
     lam = ridge * torch.where(dmax > 0, dmax, torch.ones_like(dmax))
     eye = torch.eye(n, dtype=M.dtype, device=M.device)
-    A = M.unsqueeze(1) * (m.unsqueeze(-1) * m.unsqueeze(-2)) + eye * (1 - m).unsqueeze(-1) + lam[..., None, None] * eye * m.unsqueeze(-1)
-    x, pd = spd_solve(A.unsqueeze(2).expand(-1, -1, q, -1, -1), R.transpose(-1, -2).unsqueeze(1) * m.unsqueeze(-2))
+    A = (M.unsqueeze(1) * (m.unsqueeze(-1) * m.unsqueeze(-2)) + eye * (1 - m).unsqueeze(-1)
+         + lam[..., None, None] * eye * m.unsqueeze(-1))
+    x, pd = spd_solve(A.unsqueeze(2).expand(-1, -1, q, -1, -1),
+                      R.transpose(-1, -2).unsqueeze(1) * m.unsqueeze(-2))
     return m, x * m.unsqueeze(-2), pd.all(-1)
 
 def quad(w: Tensor, M: Tensor) -> Tensor:
@@ -55,9 +60,11 @@ def on_simplex(w: Tensor, ok: Tensor) -> tuple[Tensor, Tensor]:
 def anchor(k: int, M: Tensor) -> Tensor:
     """a_0 = (1/k, .., 1/k, 0): the mean source gradient's coefficients, made on M's device (no
     host-to-device copy)."""
-    return torch.cat([torch.full((k,), 1.0 / k, dtype=M.dtype, device=M.device), torch.zeros(1, dtype=M.dtype, device=M.device)])
+    return torch.cat([torch.full((k,), 1.0 / k, dtype=M.dtype, device=M.device),
+                      torch.zeros(1, dtype=M.dtype, device=M.device)])
 
-def cagrad_dual(K: Tensor, b: Tensor, c: Tensor, c_ca: float = 0.5, zero: float = ZERO_GW) -> tuple[Tensor, Tensor, Tensor]:
+def cagrad_dual(K: Tensor, b: Tensor, c: Tensor, c_ca: float = 0.5,
+                zero: float = ZERO_GW) -> tuple[Tensor, Tensor, Tensor]:
     """CAGrad's dual per group: simplex weights w (L,k+1) on g_1..g_k, g_V; the radius sqrt(phi) =
     c|g_0| (L,); the value F(w) (L,)."""
     L, k = check_stats(K, b, c)
@@ -74,11 +81,13 @@ def cagrad_dual(K: Tensor, b: Tensor, c: Tensor, c_ca: float = 0.5, zero: float 
     W, feas = on_simplex(torch.stack([w_st, safe_div(u, al.unsqueeze(-1).expand_as(u))], 2),
                          torch.stack([ok & (D > 0) & (al > 0), ok & (al > 0)], -1))
     diag = M.diagonal(dim1=-2, dim2=-1); scale = diag.amax(-1, keepdim=True)
-    usable = ((m * (diag.unsqueeze(1) <= 0)).sum(-1) == 0).unsqueeze(-1)      # faces without a zero gradient
+    # faces without a zero gradient
+    usable = ((m * (diag.unsqueeze(1) <= 0)).sum(-1) == 0).unsqueeze(-1)
     W, feas = W.flatten(1, 2), (feas & usable).flatten(1, 2)           # (L,2S,n)
     gw2 = quad(W, M.unsqueeze(1)).clamp(min=0)
     F = (W * p.unsqueeze(1)).sum(-1) + s.unsqueeze(-1) * gw2.sqrt()
-    best = torch.where(feas, F + zero * scale * (gw2 <= zero * scale), torch.full_like(F, math.inf)).argmin(-1)
+    best = torch.where(feas, F + zero * scale * (gw2 <= zero * scale),
+                       torch.full_like(F, math.inf)).argmin(-1)
     w = W.gather(1, best.view(L, 1, 1).expand(L, 1, k + 1)).squeeze(1)
     any_ = feas.any(-1)
     Fb = torch.where(any_, F.gather(1, best.view(L, 1)).squeeze(1), torch.zeros_like(s))
@@ -101,10 +110,12 @@ class CAGradRule(WeightingRule):
         w, s, _ = cagrad_dual(K, b, c, cc)
         M = augmented_gram(K, b, c)
         gw2 = quad(w, M).clamp(min=0)
-        flat = (s > 0) & (gw2 <= ZERO_GW * M.diagonal(dim1=-2, dim2=-1).amax(-1))   # g_w = 0: no direction
+        # g_w = 0: no direction
+        flat = (s > 0) & (gw2 <= ZERO_GW * M.diagonal(dim1=-2, dim2=-1).amax(-1))
         a0 = anchor(k, M)
         p = M @ a0
-        proj = solve_exact(M, -p, p @ a0)                             # g_0 - P_cone(-g_j)(g_0) = g_0 + sum_j proj_j g_j
+        # g_0 - P_cone(-g_j)(g_0) = g_0 + sum_j proj_j g_j
+        proj = solve_exact(M, -p, p @ a0)
         a = a0 + torch.where(flat.unsqueeze(-1), proj, safe_div(s, gw2.sqrt()).unsqueeze(-1) * w)
         a = a / {0: 1.0, 1: 1 + cc ** 2, 2: 1 + cc}[self.opts["rescale"]]
         return Coefs(a[:, :k], a[:, k], flat)

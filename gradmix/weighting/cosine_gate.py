@@ -21,7 +21,8 @@ COSINE_GATE_VARIANTS = ("weighted", "unweighted")
 class CosineGateRule(WeightingRule):
     """Du et al. 2018, V the main task: sources weighted by max(0, cos(g_i, g_V)) or gated by cos >
     0, plus `main` * g_V."""
-    defaults = dict(variant=Option("weighted", COSINE_GATE_VARIANTS), main=0.0, degenerate=Option("zero", DEGENERATE))
+    defaults = dict(variant=Option("weighted", COSINE_GATE_VARIANTS), main=0.0,
+                    degenerate=Option("zero", DEGENERATE))
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)
         cos = source_cos(K, b, c)[0]

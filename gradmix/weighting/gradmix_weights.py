@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 from ..core import ConfigError, Option
-from .base import Coefs, MixResult, WeightingRule, check_stats, mix, register_rule, weights_cos
+from .base import (Coefs, MixResult, WeightingRule, check_stats, mix,
+                                    register_rule, weights_cos)
 from .solvers import solve_exact
 
 # %% auto #0
@@ -17,7 +18,8 @@ __all__ = ['SOLVERS', 'DEGENERATE', 'solve_slsqp', 'brute_force_weights', 'best_
            'mix_weights']
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #3dd5f7e3
-def _slsqp_layer(K: np.ndarray, b: np.ndarray, c: float, xtol=1e-12, ftol=1e-15, maxeval=2000) -> np.ndarray:
+def _slsqp_layer(K: np.ndarray, b: np.ndarray, c: float, xtol=1e-12, ftol=1e-15,
+                 maxeval=2000) -> np.ndarray:
     import nlopt
     k = len(b); w = np.zeros(k)
     d = np.sqrt(np.clip(np.diag(K), 0, None)); act = d > 0
@@ -40,7 +42,8 @@ def _slsqp_layer(K: np.ndarray, b: np.ndarray, c: float, xtol=1e-12, ftol=1e-15,
     opt.add_equality_constraint(h, 1e-14)
     opt.set_xtol_rel(xtol); opt.set_ftol_rel(ftol); opt.set_maxeval(maxeval)
     try: u = opt.optimize(np.full(n, 1.0 / n))
-    except nlopt.RoundoffLimited: u = best[1]        # cannot improve further: keep the best point seen
+    # cannot improve further: keep the best point seen
+    except nlopt.RoundoffLimited: u = best[1]
     w[act] = np.clip(u, 0, None) / dn
     return w
 
@@ -49,7 +52,8 @@ def solve_slsqp(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     on the host."""
     L, k = check_stats(K, b, c)
     Kn, bn, cn = (t.detach().double().cpu().numpy() for t in (K, b, c))
-    w = np.stack([_slsqp_layer(Kn[l], bn[l], float(cn[l])) for l in range(L)]) if L else np.zeros((0, k))
+    w = (np.stack([_slsqp_layer(Kn[l], bn[l], float(cn[l])) for l in range(L)]) if L
+         else np.zeros((0, k)))
     return torch.as_tensor(w, dtype=K.dtype, device=K.device)
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #2b9bf2e0
@@ -70,7 +74,8 @@ def brute_force_weights(K: Tensor, b: Tensor, c: Tensor, n: int | None = None) -
 
 # %% ../../nbs/weighting/01_gradmix.ipynb #48460263
 SOLVERS = {"exact": solve_exact, "slsqp": solve_slsqp}
-DEGENERATE = ("best_source", "zero")   # what a degenerate group gets: the best single source, or no source update
+# what a degenerate group gets: the best single source, or no source update
+DEGENERATE = ("best_source", "zero")
 
 def best_source(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     """(L,k) one-hot weight of each group's source of highest cosine with g_V; zero gradients last,
@@ -78,13 +83,15 @@ def best_source(K: Tensor, b: Tensor, c: Tensor) -> Tensor:
     L, k = check_stats(K, b, c)
     diag, bd = K.double().diagonal(dim1=-2, dim2=-1), b.double()
     den = (diag * c.double().unsqueeze(-1)).sqrt()
-    cos_i = torch.where(den > 0, bd / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(bd))
+    cos_i = torch.where(den > 0, bd / torch.where(den > 0, den, torch.ones_like(den)),
+                        torch.zeros_like(bd))
     cos_i = torch.where(diag > 0, cos_i, torch.full_like(cos_i, -math.inf))
     return torch.nn.functional.one_hot(cos_i.argmax(-1), k).double()
 
 def nonneg_coefs(w: Tensor, K: Tensor, b: Tensor, c: Tensor, normalize: bool = True,
                  degenerate: str = "best_source") -> Coefs:
-    "Raw weights -> Coefs: degenerate groups flagged and set by `degenerate`; the others normalised (7) if `normalize`."
+    """Raw weights -> Coefs: degenerate groups flagged and set by `degenerate`; the others
+    normalised (7) if `normalize`."""
     check_stats(K, b, c)
     if degenerate not in DEGENERATE:
         raise ConfigError(f"degenerate must be one of {list(DEGENERATE)}, got {degenerate!r}")
@@ -99,13 +106,16 @@ def nonneg_coefs(w: Tensor, K: Tensor, b: Tensor, c: Tensor, normalize: bool = T
 class GradMixRule(WeightingRule):
     """GradMix's eqs. (6)-(7): per group, the non-negative weights of maximal cosine with g_V,
     normalised to sum 1."""
+    # our choice: the paper is silent
     defaults = dict(solver=Option("exact", tuple(SOLVERS)), normalize=True,
-                    degenerate=Option("best_source", DEGENERATE))   # our choice: the paper is silent
+                    degenerate=Option("best_source", DEGENERATE))
     def __call__(self, K, b, c):
         o = self.opts
         return nonneg_coefs(SOLVERS[o["solver"]](K, b, c), K, b, c, o["normalize"], o["degenerate"])
 
 def mix_weights(K: Tensor, b: Tensor, c: Tensor, solver: str = "exact", rho_agg: str = "mean",
                 normalize: bool = True, degenerate: str = "best_source") -> MixResult:
-    "Solve (6), handle degenerate layers, normalise (7); cosines and rho (eq. 8's sum, or the mean: our default)."
-    return mix(GradMixRule(solver=solver, normalize=normalize, degenerate=degenerate), K, b, c, rho_agg)
+    """Solve (6), handle degenerate layers, normalise (7); cosines and rho (eq. 8's sum, or the
+    mean: our default)."""
+    return mix(GradMixRule(solver=solver, normalize=normalize, degenerate=degenerate), K,
+               b, c, rho_agg)

@@ -15,7 +15,8 @@ __all__ = ['source_cos', 'GradVacRule']
 # %% ../../nbs/weighting/04_gradvac.ipynb #ae3a41a7
 def source_cos(K: Tensor, b: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     "cos(g_i, g_V) (L,k) (0 where a norm is 0), the norms |g_i| (L,k) and |g_V| (L,)."
-    n, nv = K.double().diagonal(dim1=-2, dim2=-1).clamp(min=0).sqrt(), c.double().clamp(min=0).sqrt()
+    n, nv = (K.double().diagonal(dim1=-2, dim2=-1).clamp(min=0).sqrt(),
+             c.double().clamp(min=0).sqrt())
     return safe_div(b.double(), n * nv.unsqueeze(-1)).clamp(-1, 1), n, nv
 
 @register_rule("gradvac")
@@ -25,14 +26,17 @@ class GradVacRule(WeightingRule):
     defaults = dict(ema=0.01)
     def __init__(self, **opts):
         super().__init__(**opts)
-        if not 0 < self.opts["ema"] <= 1: raise ConfigError(f"gradvac: ema must be in (0, 1], got {self.opts['ema']}")
+        if not 0 < self.opts["ema"] <= 1:
+            raise ConfigError(f"gradvac: ema must be in (0, 1], got {self.opts['ema']}")
         self.phi_hat: Tensor | None = None
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)
         phi, n, nv = source_cos(K, b, c)
-        if self.phi_hat is None: self.phi_hat = torch.zeros(L, k, dtype=torch.float64, device=K.device)
+        if self.phi_hat is None:
+            self.phi_hat = torch.zeros(L, k, dtype=torch.float64, device=K.device)
         if self.phi_hat.shape != (L, k):
-            raise ConfigError(f"gradvac: its state is for {tuple(self.phi_hat.shape)} (groups, sources), the statistics for {(L, k)}")
+            raise ConfigError(f"gradvac: its state is for {tuple(self.phi_hat.shape)} (groups, "
+                              f"sources), the statistics for {(L, k)}")
         ph = self.phi_hat.to(K.device)
         defined = (n > 0) & (nv > 0).unsqueeze(-1)
         root = lambda x: (1 - x * x).clamp(min=0).sqrt()
@@ -41,7 +45,8 @@ class GradVacRule(WeightingRule):
         beta = self.opts["ema"]
         self.phi_hat = torch.where(defined, (1 - beta) * ph + beta * phi, ph)
         return Coefs(torch.ones(L, k, dtype=torch.float64, device=K.device), val + 0.0)
-    def state_dict(self) -> dict: return dict(phi_hat=None if self.phi_hat is None else self.phi_hat.detach().clone())
+    def state_dict(self) -> dict:
+        return dict(phi_hat=None if self.phi_hat is None else self.phi_hat.detach().clone())
     def load_state_dict(self, state: dict) -> None:
         p = state.get("phi_hat")
         self.phi_hat = None if p is None else torch.as_tensor(p, dtype=torch.float64).clone()

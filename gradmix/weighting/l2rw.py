@@ -24,4 +24,5 @@ class L2RWRule(WeightingRule):
     update (as Ren et al.)."""
     defaults = dict(normalize=True, degenerate=Option("zero", DEGENERATE))
     def __call__(self, K, b, c):
-        return nonneg_coefs(solve_l2rw(K, b, c), K, b, c, self.opts["normalize"], self.opts["degenerate"])
+        return nonneg_coefs(solve_l2rw(K, b, c), K, b, c, self.opts["normalize"],
+                            self.opts["degenerate"])

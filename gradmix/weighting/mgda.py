@@ -28,7 +28,8 @@ def solve_min_norm(M: Tensor, tie: float = 1e-13) -> Tensor:
     w, feas = on_simplex(safe_div(u, al.unsqueeze(-1).expand_as(u)), ok & usable & (al > 0))
     q = torch.where(feas, quad(w, M.unsqueeze(1)), torch.full_like(al, math.inf))
     near = q <= q.amin(-1, keepdim=True) + tie * diag.amax(-1, keepdim=True)
-    score = torch.where(feas & near, m.sum(-1) + 1, torch.zeros_like(q))      # largest near-optimal face
+    # largest near-optimal face
+    score = torch.where(feas & near, m.sum(-1) + 1, torch.zeros_like(q))
     wb = w.gather(1, score.argmax(-1).view(L, 1, 1).expand(L, 1, n)).squeeze(1)
     return torch.where((score.amax(-1) > 0).unsqueeze(-1), wb, torch.zeros_like(wb)) + 0.0
 

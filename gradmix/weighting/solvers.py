@@ -21,7 +21,8 @@ def subset_masks(k: int, device) -> Tensor:
     "(2^k-1, k) float64 0/1 masks of the non-empty subsets of k sources, cached per (k, device)."
     key = (k, str(device))
     if key not in _MASKS:
-        m = torch.tensor([[(s >> i) & 1 for i in range(k)] for s in range(1, 2 ** k)], dtype=torch.float64)
+        m = torch.tensor([[(s >> i) & 1 for i in range(k)] for s in range(1, 2 ** k)],
+                         dtype=torch.float64)
         _MASKS[key] = m.to(device)
     return _MASKS[key]
 
@@ -41,7 +42,8 @@ def spd_solve(A: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
         p = torch.where(p > 0, p, torch.ones_like(p))
         row, rj = A[..., j, :] / p.unsqueeze(-1), r[..., j] / p
         col = A[..., :, j] * (~eye[j])                                 # column j, zero on row j
-        A = torch.where(eye[j].unsqueeze(-1), row.unsqueeze(-2), A - col.unsqueeze(-1) * row.unsqueeze(-2))
+        A = torch.where(eye[j].unsqueeze(-1), row.unsqueeze(-2),
+                        A - col.unsqueeze(-1) * row.unsqueeze(-2))
         r = torch.where(eye[j], rj.unsqueeze(-1), r - col * rj.unsqueeze(-1))
     return r, pd
 
@@ -51,16 +53,18 @@ def solve_exact(K: Tensor, b: Tensor, c: Tensor, ridge: float = 1e-10, tie: floa
     device."""
     L, k = check_stats(K, b, c)
     if k > MAX_EXACT_K:
-        raise ConfigError(f"solver 'exact' enumerates 2^k-1 active sets; k={k} > {MAX_EXACT_K} sources is "
-                          "too many: use solver='slsqp'")
+        raise ConfigError(f"solver 'exact' enumerates 2^k-1 active sets; k={k} > {MAX_EXACT_K} "
+                          f"sources is too many: use solver='slsqp'")
     Kd, bd, cd = K.double(), b.double(), c.double()
     m = subset_masks(k, K.device)                                  # (S,k)
     mm = m.unsqueeze(-1) * m.unsqueeze(-2)                          # (S,k,k)
     diag = Kd.diagonal(dim1=-2, dim2=-1)                            # (L,k)
-    dmax = (diag.unsqueeze(1) * m).amax(-1)                         # (L,S) largest diagonal in the subset
+    # (L,S) largest diagonal in the subset
+    dmax = (diag.unsqueeze(1) * m).amax(-1)
     lam = ridge * torch.where(dmax > 0, dmax, torch.ones_like(dmax))
     eye = torch.eye(k, dtype=torch.float64, device=K.device)
-    A = Kd.unsqueeze(1) * mm + eye * (1 - m).unsqueeze(-1) + lam[..., None, None] * eye * m.unsqueeze(-1)
+    A = (Kd.unsqueeze(1) * mm + eye * (1 - m).unsqueeze(-1) + lam[..., None, None] * eye
+         * m.unsqueeze(-1))
     rhs = bd.unsqueeze(1) * m                                       # (L,S,k)
     w, pd = spd_solve(A, rhs)
     w = w * m                                                       # (L,S,k)
@@ -69,7 +73,8 @@ def solve_exact(K: Tensor, b: Tensor, c: Tensor, ridge: float = 1e-10, tie: floa
     r = _residual(w, Kd.unsqueeze(1), bd.unsqueeze(1), cd.unsqueeze(1))   # (L,S)
     r = torch.where(ok, r, torch.full_like(r, math.inf))
     near = r <= r.amin(-1, keepdim=True) + tie * cd.abs().unsqueeze(-1)
-    score = torch.where(ok & near, m.sum(-1) + 1, torch.zeros_like(r))    # largest near-optimal active set
+    # largest near-optimal active set
+    score = torch.where(ok & near, m.sum(-1) + 1, torch.zeros_like(r))
     best = score.argmax(-1)                                               # (L,)
     wb = w.gather(1, best.view(L, 1, 1).expand(L, 1, k)).squeeze(1)
     wb = torch.where((score.amax(-1) > 0).unsqueeze(-1), wb, torch.zeros_like(wb))

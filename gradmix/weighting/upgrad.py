@@ -21,11 +21,14 @@ def dual_cone_weights(M: Tensor, U: Tensor) -> Tensor:
     """Per group and row u of U (L,q,n): v (L,q,n) such that J^T v is the projection of J^T u onto
     {x: Jx >= 0}; M (L,n,n) is J's Gram matrix."""
     L, q, n = U.shape
-    if n > MAX_EXACT_K: raise ConfigError(f"the dual-cone projection enumerates the 2^n-1 active sets of n = {n} gradients; at most {MAX_EXACT_K}")
+    if n > MAX_EXACT_K:
+        raise ConfigError(f"the dual-cone projection enumerates the 2^n-1 active sets of n = {n} "
+                          f"gradients; at most {MAX_EXACT_K}")
     Mq = M.unsqueeze(1).expand(L, q, n, n).reshape(L * q, n, n)
     u = U.reshape(L * q, n).to(M.dtype)
     Mu = (Mq @ u.unsqueeze(-1)).squeeze(-1)
-    s = solve_exact(Mq, -Mu, (u * Mu).sum(-1))                        # argmin_{s >= 0} |J^T (u + s)|^2
+    # argmin_{s >= 0} |J^T (u + s)|^2
+    s = solve_exact(Mq, -Mu, (u * Mu).sum(-1))
     return (u + s).reshape(L, q, n)
 
 @register_rule("upgrad")
@@ -36,10 +39,12 @@ class UPGradRule(WeightingRule):
     def __call__(self, K: Tensor, b: Tensor, c: Tensor) -> Coefs:
         L, k = check_stats(K, b, c)
         if k + 1 > MAX_EXACT_K:
-            raise ConfigError(f"upgrad projects onto the cone of k+1 = {k + 1} gradients (the sources and V) by "
-                              f"enumerating its faces: at most {MAX_EXACT_K - 1} sources")
+            raise ConfigError(
+                f"upgrad projects onto the cone of k+1 = {k + 1} gradients (the sources and V) by "
+                f"enumerating its faces: at most {MAX_EXACT_K - 1} sources")
         M = augmented_gram(K, b, c)
         q = k if self.opts["average"] == "sources" else k + 1
-        U = torch.eye(k + 1, dtype=M.dtype, device=M.device)[:q] / q     # rows averaged: the sources (and V)
+        # rows averaged: the sources (and V)
+        U = torch.eye(k + 1, dtype=M.dtype, device=M.device)[:q] / q
         v = dual_cone_weights(M, U.expand(L, q, k + 1)).sum(1)
         return Coefs(v[:, :k], v[:, k] + 0.0)
