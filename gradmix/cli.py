@@ -174,6 +174,7 @@ def _add_train(sub) -> None:
                         "-m gradmix.cli train --data-parallel ...")
     _common(t)
 
+# %% ../nbs/90_cli.ipynb #eafe7bdd
 def _add_reproduce(sub) -> None:
     "Add the `reproduce` subcommand."
     r = sub.add_parser("reproduce", help="rerun a table of the paper")

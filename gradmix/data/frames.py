@@ -200,6 +200,7 @@ def loader_workers() -> int:
             raise ConfigError(f"GRADMIX_LOADER_WORKERS must be an integer, got {env!r}") from None
     return max(1, min(6, (os.cpu_count() or 1) // 3)) if torch.cuda.is_available() else 0
 
+# %% ../../nbs/data/05_frames.ipynb #70afe697
 class FrameSet:
     """Labelled images on disk (frames or photos), loaded and normalised per batch; `groups`: the
     video of each frame."""

@@ -37,6 +37,15 @@ def _set_rng_state(s: dict) -> None:
     if s.get("cuda") is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(s["cuda"])
 
+def _load_best_state(path) -> dict:
+    "The best-hyper-validation module states stored in a gradmix checkpoint file."
+    path = Path(path)
+    if not path.exists(): raise ConfigError(f"source checkpoint {path} does not exist")
+    try: return torch.load(path, weights_only=True, map_location="cpu")["best_state"]
+    except Exception as e:
+        raise ConfigError(f"source checkpoint {path} cannot be read ({type(e).__name__})") from None
+
+# %% ../../nbs/methods/01_baselines.ipynb #5cd8eada
 @register_method("finetune")
 class Finetune(Method):
     """Source-only training, then fine-tuning on V at `budget.finetune_lr`, starting from the best
@@ -82,11 +91,3 @@ class Finetune(Method):
     @classmethod
     def prerequisite_options(cls, options, dirs):
         return dict(source_ckpt=str(Path(dirs[0]) / "checkpoint.pt"))
-
-def _load_best_state(path) -> dict:
-    "The best-hyper-validation module states stored in a gradmix checkpoint file."
-    path = Path(path)
-    if not path.exists(): raise ConfigError(f"source checkpoint {path} does not exist")
-    try: return torch.load(path, weights_only=True, map_location="cpu")["best_state"]
-    except Exception as e:
-        raise ConfigError(f"source checkpoint {path} cannot be read ({type(e).__name__})") from None

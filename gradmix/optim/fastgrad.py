@@ -57,6 +57,30 @@ def _layer_grads(m: nn.Module, inp: Tensor, gout: Tensor, need_w: bool, need_b: 
         list(m.dilation), False, [0] * nd, m.groups, [False, need_w, need_b])
     return gw, gb
 
+# %% ../../nbs/optim/02_fastgrad.ipynb #acfa4448
+def _recorded_forward(model: nn.Module, mods: list, x: Tensor) -> tuple[Tensor, dict]:
+    """The trunk's features of `x` in one pass, with the input and output of each layer in `mods`
+    recorded (in-place activations are switched off meanwhile, so the outputs stay readable)."""
+    rec: dict[nn.Module, tuple] = {}
+    def hook(m, inp, out):
+        if m in rec:
+            raise ConfigError(
+                f"trunk layer {type(m).__name__} runs more than once per forward pass" + _HINT)
+        rec[m] = (inp[0], out, out._version)
+    inplace = [m for m in model.trunk.modules() if getattr(m, "inplace", None) is True]
+    handles = [m.register_forward_hook(hook) for m in mods]
+    for m in inplace: m.inplace = False
+    try: feats = model.trunk(x)
+    finally:
+        for h in handles: h.remove()
+        for m in inplace: m.inplace = True
+    if len(rec) != len(mods):
+        raise ConfigError("a shared trunk layer did not run in the forward pass" + _HINT)
+    if any(out._version != v for _, out, v in rec.values()):
+        raise ConfigError("a trunk layer's output was modified in place (e.g. a functional relu_ "
+                          "or +=), so its gradient cannot be read" + _HINT)
+    return feats, rec
+
 # %% ../../nbs/optim/02_fastgrad.ipynb #fdd64b31
 def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str]],
                      groups: Sequence | None = None) -> PartGrads:
@@ -75,26 +99,8 @@ def fused_part_grads(model: nn.Module, parts: Sequence[tuple[Tensor, Tensor, str
     if want - owned:
         raise ConfigError(
             "some shared-group parameters are not parameters of the trunk's layers" + _HINT)
-    rec: dict[nn.Module, tuple] = {}
-    def hook(m, inp, out):
-        if m in rec:
-            raise ConfigError(
-                f"trunk layer {type(m).__name__} runs more than once per forward pass" + _HINT)
-        rec[m] = (inp[0], out, out._version)
-    inplace = [m for m in model.trunk.modules() if getattr(m, "inplace", None) is True]
-    handles = [m.register_forward_hook(hook) for m in mods]
-    for m in inplace: m.inplace = False
-    try:
-        sizes = [len(x) for x, _, _ in parts]
-        feats = model.trunk(torch.cat([x for x, _, _ in parts]))
-    finally:
-        for h in handles: h.remove()
-        for m in inplace: m.inplace = True
-    if len(rec) != len(mods):
-        raise ConfigError("a shared trunk layer did not run in the forward pass" + _HINT)
-    if any(out._version != v for _, out, v in rec.values()):
-        raise ConfigError("a trunk layer's output was modified in place (e.g. a functional relu_ "
-                          "or +=), so its gradient cannot be read" + _HINT)
+    sizes = [len(x) for x, _, _ in parts]
+    feats, rec = _recorded_forward(model, mods, torch.cat([x for x, _, _ in parts]))
     heads = [model.head(h) for _, _, h in parts]
     if any(type(h) is not nn.Linear for h in heads):
         raise ConfigError("every head must be an nn.Linear" + _HINT)

@@ -186,18 +186,20 @@ class Method:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
 
-    uses_k: bool = True
-    @classmethod
-    def prerequisites(cls, options: dict) -> list[tuple[str, dict]]:
-        """Runs `(method, options)` of the same k and seed that must finish before this one can
-        start."""
-        return []
+    uses_k: bool = True       # False: one run serves every k (Source-only)
 
-    @classmethod
-    def prerequisite_options(cls, options: dict, dirs: list[Path]) -> dict:
-        """Options that point this run at its prerequisites' run folders `dirs` (in `prerequisites`
-        order)."""
-        return {}
+# %% ../../nbs/train/02_trainer.ipynb #804d50d5
+@patch_to(Method, cls_method=True)
+def prerequisites(cls, options: dict) -> list[tuple[str, dict]]:
+    """Runs `(method, options)` of the same k and seed that must finish before this one can
+    start."""
+    return []
+
+@patch_to(Method, cls_method=True)
+def prerequisite_options(cls, options: dict, dirs: list[Path]) -> dict:
+    """Options that point this run at its prerequisites' run folders `dirs` (in `prerequisites`
+    order)."""
+    return {}
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cc
 def _atomic_torch_save(obj, path: Path) -> None:
