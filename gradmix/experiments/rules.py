@@ -17,7 +17,7 @@ from .tables import REPRODUCERS, Batch, TableSpec
 __all__ = ['RULE_TASKS', 'HARMFUL', 'BENCH_RULES', 'RULE_LRS', 'FINE_LRS', 'OWN_PARAMS', 'REFERENCE_RULE', 'reproduce_rules',
            'rule_trials', 'rule_label', 'rule_job', 'bench_plan', 'tuning_jobs', 'rule_rows', 'choose_trials',
            'source_share', 'finished_rows', 'rule_table', 'cell_ranks', 'average_ranks', 'with_source_share',
-           'label_rule_rows', 'rule_batch', 'tuning_batches', 'chosen_trial_batches', 'rule_files', 'rules_meta']
+           'label_rule_rows', 'rule_batch', 'trial_batches', 'chosen_trial_batches', 'rule_files', 'rules_meta']
 
 # %% ../../nbs/experiments/10_rules.ipynb #cb1f0511
 RULE_TASKS = ("digits", "printed", "digits-harmful")
@@ -180,7 +180,7 @@ def rule_batch(jobs: list[Job], plan, task: str, stage: str) -> Batch:
                  label_rows=label_rule_rows)
 
 # %% ../../nbs/experiments/10_rules.ipynb #60ca16ab
-def tuning_batches(plan) -> list[Batch]:
+def trial_batches(plan) -> list[Batch]:
     "The first stage: every trial on every task, at k = 2 and 5 (by default) and the tuning seeds."
     jobs = tuning_jobs(plan.found["trials"], plan.ks, plan.params["tuning_seeds"])
     return [rule_batch(jobs, plan, t, "tuning") for t in plan.params["tasks"]]
@@ -219,7 +219,7 @@ reproduce_rules = REPRODUCERS.register("rules", TableSpec(
     "rules",
     "The rules benchmark: per task, each rule with and without the adaptive lr, tuned (6 trials) "
     "then run for `seeds`.",
-    jobs=tuning_batches, stages=(chosen_trial_batches,), tabulate=rule_files,
+    jobs=trial_batches, stages=(chosen_trial_batches,), tabulate=rule_files,
     returns=("table.csv", "ranks.md"), ks=(2, 5), seeds=tuple(range(5)), meta=rules_meta,
     params=dict(tasks=RULE_TASKS, rules=BENCH_RULES, tuning_seeds=(0,), lrs=RULE_LRS,
                 fine_lrs=FINE_LRS),

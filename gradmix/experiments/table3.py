@@ -109,14 +109,11 @@ def _table3_base(base: RunConfig) -> RunConfig:
     return action_budget(base)
 
 def _table3_methods(plan) -> dict:
-    "Every registered Table 3 method, or the call's `methods`."
+    """Every registered Table 3 method, or the call's `methods`; fails first when the ImageNet
+    weights the budget asks for cannot be had."""
+    check_weights(plan.base)
     m = plan.params["methods"]
     return dict(methods=[x for x in TABLE3_METHODS if x in METHODS] if m is None else list(m))
-
-def _table3_weights(plan, jobs) -> RunConfig:
-    """Fail before any run when the ImageNet weights the budget asks for cannot be had; the base
-    unchanged."""
-    check_weights(plan.base); return plan.base
 
 def _table3_tables(rows, plan) -> dict:
     """Per-frame and per-video accuracy of every run (runs.csv), their summary and the Markdown
@@ -131,7 +128,7 @@ reproduce_table3 = REPRODUCERS.register("table3", TableSpec(
     "per-video accuracy; writes the table files.",
     jobs=lambda plan: plan_jobs(plan.found["methods"], plan.ks, plan.seeds),
     tabulate=_table3_tables, ks=TABLE3_KS, params=dict(methods=None), resolve=_table3_base,
-    prepare=_table3_methods, configure=_table3_weights, paper="PAPER_TABLE3",
-    meta=lambda plan, jobs: dict(table="table3", methods=plan.found["methods"],
+    prepare=_table3_methods, paper="PAPER_TABLE3",
+    meta=lambda plan, jobs: dict(methods=plan.found["methods"],
                                  model=plan.base.model, data_root=str(plan.base.data_root),
                                  options=plan.base.options)))
