@@ -13,11 +13,12 @@ from .grid import METHOD_LABELS, Job, unique_jobs, job, run_grid, unfinished_run
 from .tables import REPRODUCERS, Batch, TableSpec
 
 # %% auto #0
-__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABLE1_ROWS', 'MDDA_STUDY', 'reproduce_table1',
-           'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone', 'tuning_choices',
-           'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files', 'tuning_rows',
-           'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs', 'paired_vs',
-           'tuning_choices_of', 'table1_files', 'run_mdda_study', 'adopt_tuning_runs']
+__all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABLE1_ROWS', 'MDDA_STUDY', 'FIDELITY_STUDY',
+           'reproduce_table1', 'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone',
+           'tuning_choices', 'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files',
+           'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
+           'paired_vs', 'tuning_choices_of', 'table1_files', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label',
+           'paired_with_defaults', 'run_fidelity_study', 'run_studies', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -267,6 +268,66 @@ def run_mdda_study(plan, rows=None) -> dict:
     summarize(rows).to_csv(d / "summary.csv", index=False)
     return dict(mdda_study=dict(lr=lr, backbone="digit_bn", **unfinished_runs(rows)))
 
+# %% ../../nbs/experiments/09_protocol.ipynb #703a368d
+# label: (method, the option that gives the other reading); the default is the table's own run
+FIDELITY_STUDY = {
+    "GradMix SGD, best source on degenerate layers (former default)":
+        ("gradmix_sgd", dict(degenerate="best_source")),
+    "GradMix, no update on degenerate layers (as L2RW)": ("gradmix", dict(degenerate="zero")),
+    "GradMix, rho summed over layers (paper's eq. 8)": ("gradmix", dict(rho_agg="sum")),
+    "MME, prototypes normalised too (former default)": ("mme", dict(weight_norm=True)),
+    "DCTN, hard source of smaller loss (former default)": ("dctn", dict(hard_source="min")),
+    "MixMatch, lambda_u ramped over 1/4 of the run (former default)":
+        ("gradmix_mixmatch", dict(rampup=0.25)),
+}
+
+def fidelity_study_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:
+    "Each variant of `FIDELITY_STUDY` whose method is a table row, at that row's rate."
+    return unique_jobs(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"])), **o)
+                       for s in seeds for k in ks for m, o in FIDELITY_STUDY.values() if m in rows)
+
+def fidelity_label(row) -> str | None:
+    "A study run's variant, from its method and options (None: not a study variant)."
+    for name, (m, o) in FIDELITY_STUDY.items():
+        if row["method"] == m and all(row.get(f"opt_{k}") == v for k, v in o.items()):
+            return name
+    return None
+
+def paired_with_defaults(study: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Per variant and k: the table's default minus the variant in test accuracy (points), paired
+    by seed (positive: the default is better)."""
+    from gradmix.experiments.ablation import paired_delta
+    ok = lambda r: r[r.status == "finished"].assign(test=lambda d: 100 * d.test_acc.astype(float))
+    both = pd.concat([ok(table).assign(variant=lambda d: d.method),
+                      ok(study).assign(variant=lambda d: d.label)], ignore_index=True)
+    parts = [paired_delta(both, m, name, "test").assign(variant=name, method=m)
+             for name, (m, _) in FIDELITY_STUDY.items() if name in set(both.variant)]
+    return (pd.concat(parts, ignore_index=True) if parts
+            else pd.DataFrame(columns=["k", "mean", "se", "n", "variant", "method"]))
+
+def run_fidelity_study(plan, rows) -> dict:
+    """Each reading of `FIDELITY_STUDY` on the table's protocol (k = 2 and 5, seeds 0-2), into
+    `out/fidelity-study`; its runs, summary and paired effects."""
+    from gradmix.experiments.grid import summarize
+    from gradmix.experiments.unlabelled import adopt_runs
+    if not plan.params["fidelity_study"]: return {}
+    d = plan.out / "fidelity-study"
+    ks, seeds = [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds[:3]
+    jobs = fidelity_study_jobs(plan.found["lrs"], ks, seeds, plan.params["rows"])
+    if not jobs: return {}
+    # the stage-1 pool (a prerequisite) is the table's own
+    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, plan.base, d, sources=[plan.out])
+    study = plan.run(jobs, plan.base, d, vectorise=False)
+    study = study.assign(label=[fidelity_label(r) for r in study.to_dict("records")])
+    study.to_csv(d / "runs.csv", index=False)
+    summarize(study.assign(method=study.label)).to_csv(d / "summary.csv", index=False)
+    paired_with_defaults(study, rows).to_csv(d / "paired.csv", index=False)
+    return dict(fidelity_study=dict(ks=ks, seeds=list(seeds), **unfinished_runs(study)))
+
+def run_studies(plan, rows) -> dict:
+    "The two studies beside the table: MDDA's ideas apart, then the fidelity study."
+    return run_mdda_study(plan, rows) | run_fidelity_study(plan, rows)
+
 # %% ../../nbs/experiments/09_protocol.ipynb #317f29a3
 def adopt_tuning_runs(jobs, plan) -> None:
     "Link the tuning grid's identical runs instead of training them again (counted in meta.json)."
@@ -280,9 +341,10 @@ reproduce_table1 = REPRODUCERS.register("table1", TableSpec(
     "`table1-tuning-<budget>`).",
     jobs=lambda plan: table1_jobs(plan.found["lrs"], plan.ks, plan.seeds, plan.params["rows"]),
     tabulate=table1_files, seeds=tuple(range(5)),
-    params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True), prepare=tuning_choices_of,
+    params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True,
+                fidelity_study=True), prepare=tuning_choices_of,
     configure=lambda plan, jobs: plan.base.replace(model=plan.found["backbone"]),
-    adopt=adopt_tuning_runs, extra=run_mdda_study,
+    adopt=adopt_tuning_runs, extra=run_studies,
     meta=lambda plan, jobs: dict(table="table1", protocol="one", backbone=plan.found["backbone"],
                                  lrs=plan.found["lrs"], tuning=str(plan.found["tuning"]),
                                  options=plan.base.options, adopted=len(plan.found["adopted"])),
