@@ -183,23 +183,28 @@ EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(worker
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
 class GridProgress:
-    """One progress bar over the steps of every run of a grid (runs report their step; finished or
-    skipped runs count whole)."""
-    def __init__(self, totals: dict, enabled: bool = True):
-        self.totals, self.steps, self.n_done, self.last = totals, dict.fromkeys(totals, 0), 0, ""
-        self.bar = progress_bar(range(max(sum(totals.values()), 1))) if enabled else None
+    """One progress bar over the steps of the runs a grid trains (runs report their step). Runs
+    `finished` before it starts stay out of the bar: counted whole, they would make a resumed grid's
+    time left far too short."""
+    def __init__(self, totals: dict, enabled: bool = True, finished=()):
+        self.before = set(finished) & set(totals)
+        self.totals = {k: v for k, v in totals.items() if k not in self.before}
+        self.steps, self.n_done, self.last = dict.fromkeys(self.totals, 0), 0, ""
+        self.bar = progress_bar(range(max(sum(self.totals.values()), 1))) if enabled else None
         if self.bar: self.bar.update(0)
 
     def step(self, key, step: int) -> None:
-        self.steps[key] = max(self.steps[key], step); self._show()
+        if key in self.steps: self.steps[key] = max(self.steps[key], step); self._show()
 
     def finished(self, key, label: str) -> None:
+        if key in self.before: return
         self.steps[key] = self.totals[key]; self.n_done += 1; self.last = label; self._show()
 
     def _show(self) -> None:
         if not self.bar: return
-        self.bar.comment = f"{self.n_done}/{len(self.totals)} runs done" + (f"; last {self.last}"
-                                                                            if self.last else "")
+        before = f" ({len(self.before)} more were done before)" if self.before else ""
+        self.bar.comment = (f"{self.n_done}/{len(self.totals)} runs done{before}"
+                            + (f"; last {self.last}" if self.last else ""))
         self.bar.update(min(sum(self.steps.values()), self.bar.total))
 
     def close(self) -> None:
@@ -303,7 +308,8 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     if executor == "local": workers = local_workers(workers, len(cfgs))
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget())
               for k, c in cfgs.items()}
-    prog, results = GridProgress(totals, progress), {}
+    prog = GridProgress(totals, progress, [k for k, c in cfgs.items() if run_finished(c)])
+    results = {}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
     queue = (multiprocessing.Manager().Queue()
              if progress and isinstance(ex, ProcessPoolExecutor) else None)
