@@ -261,7 +261,9 @@ def run_mdda_study(plan, rows=None) -> dict:
     tuning, d = plan.found["tuning"], plan.out / "mdda-study"
     lr, bn = chosen_lr(tuning, "digit_bn", "mdda"), plan.base.replace(model="digit_bn")
     jobs = mdda_study_jobs(lr, [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds)
-    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=[tuning / "digit_bn"])
+    # plain MDDA is also a table row: linked from the tuning grid or, on digit_bn, the table
+    sources = [tuning / "digit_bn"] + ([plan.out] if plan.base.model == "digit_bn" else [])
+    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=sources)
     rows = plan.run(jobs, bn, d, vectorise=False)
     rows = rows.assign(method=[mdda_study_label(r) for r in rows.to_dict("records")])
     rows.to_csv(d / "runs.csv", index=False)
