@@ -17,8 +17,9 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'reproduce_table1', 'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone',
            'tuning_choices', 'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files',
            'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
-           'paired_vs', 'tuning_choices_of', 'table1_files', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label',
-           'paired_with_defaults', 'run_fidelity_study', 'run_studies', 'adopt_tuning_runs']
+           'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks', 'run_study', 'run_mdda_study',
+           'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults', 'run_fidelity_study', 'run_studies',
+           'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -252,23 +253,35 @@ def table1_files(rows, plan) -> dict:
             "table.md": markdown_table(summary, shown)}
 
 # %% ../../nbs/experiments/09_protocol.ipynb #9b23e1bd
+def study_ks(plan) -> list:
+    "A study's k: the table's k = 2 and 5 (all of its k when it has neither)."
+    return [k for k in plan.ks if k in (2, 5)] or list(plan.ks)
+
+def run_study(plan, folder: str, jobs, base: RunConfig, sources, label) -> pd.DataFrame:
+    """A study beside the table: `jobs` into `out/folder` (identical finished runs of `sources`
+    linked first), each row named by `label(row)`; writes runs.csv and summary.csv (per label)."""
+    from gradmix.experiments.grid import summarize
+    from gradmix.experiments.unlabelled import adopt_runs
+    d = plan.out / folder
+    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, base, d, sources=sources)
+    rows = plan.run(jobs, base, d, vectorise=False)
+    rows = rows.assign(label=[label(r) for r in rows.to_dict("records")])
+    rows.to_csv(d / "runs.csv", index=False)
+    summarize(rows.assign(method=rows.label)).to_csv(d / "summary.csv", index=False)
+    return rows
+
 def run_mdda_study(plan, rows=None) -> dict:
     """MDDA's two ideas apart on the batch-norm backbone, k = 2 and 5 (of the table's), into
     `out/mdda-study`; its summary."""
-    from gradmix.experiments.grid import summarize
-    from gradmix.experiments.unlabelled import adopt_runs
     if not plan.params["mdda_study"]: return {}
-    tuning, d = plan.found["tuning"], plan.out / "mdda-study"
+    tuning = plan.found["tuning"]
     lr, bn = chosen_lr(tuning, "digit_bn", "mdda"), plan.base.replace(model="digit_bn")
-    jobs = mdda_study_jobs(lr, [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds)
     # plain MDDA is also a table row: linked from the tuning grid or, on digit_bn, the table
     sources = [tuning / "digit_bn"] + ([plan.out] if plan.base.model == "digit_bn" else [])
-    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, bn, d, sources=sources)
-    rows = plan.run(jobs, bn, d, vectorise=False)
-    rows = rows.assign(method=[mdda_study_label(r) for r in rows.to_dict("records")])
-    rows.to_csv(d / "runs.csv", index=False)
-    summarize(rows).to_csv(d / "summary.csv", index=False)
-    return dict(mdda_study=dict(lr=lr, backbone="digit_bn", **unfinished_runs(rows)))
+    study = run_study(plan, "mdda-study", mdda_study_jobs(lr, study_ks(plan), plan.seeds), bn,
+                      sources, mdda_study_label)
+    return dict(mdda_study=dict(lr=lr, backbone="digit_bn",
+                                **unfinished_runs(study.assign(method=study.label))))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #703a368d
 # label: (method, the option that gives the other reading); the default is the table's own run
@@ -310,20 +323,14 @@ def paired_with_defaults(study: pd.DataFrame, table: pd.DataFrame) -> pd.DataFra
 def run_fidelity_study(plan, rows) -> dict:
     """Each reading of `FIDELITY_STUDY` on the table's protocol (k = 2 and 5, seeds 0-2), into
     `out/fidelity-study`; its runs, summary and paired effects."""
-    from gradmix.experiments.grid import summarize
-    from gradmix.experiments.unlabelled import adopt_runs
     if not plan.params["fidelity_study"]: return {}
-    d = plan.out / "fidelity-study"
-    ks, seeds = [k for k in plan.ks if k in (2, 5)] or list(plan.ks), plan.seeds[:3]
+    ks, seeds = study_ks(plan), plan.seeds[:3]
     jobs = fidelity_study_jobs(plan.found["lrs"], ks, seeds, plan.params["rows"])
     if not jobs: return {}
     # the stage-1 pool (a prerequisite) is the table's own
-    d.mkdir(parents=True, exist_ok=True); adopt_runs(jobs, plan.base, d, sources=[plan.out])
-    study = plan.run(jobs, plan.base, d, vectorise=False)
-    study = study.assign(label=[fidelity_label(r) for r in study.to_dict("records")])
-    study.to_csv(d / "runs.csv", index=False)
-    summarize(study.assign(method=study.label)).to_csv(d / "summary.csv", index=False)
-    paired_with_defaults(study, rows).to_csv(d / "paired.csv", index=False)
+    study = run_study(plan, "fidelity-study", jobs, plan.base, [plan.out], fidelity_label)
+    paired_with_defaults(study, rows).to_csv(plan.out / "fidelity-study" / "paired.csv",
+                                             index=False)
     return dict(fidelity_study=dict(ks=ks, seeds=list(seeds), **unfinished_runs(study)))
 
 def run_studies(plan, rows) -> dict:
