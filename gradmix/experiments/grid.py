@@ -22,10 +22,10 @@ from .paper import PAPER_KS, PAPER_TABLE1
 
 # %% auto #0
 __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_jobs', 'plan_jobs', 'prerequisite_jobs',
-           'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job', 'QueueReport',
-           'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch', 'check_existing_runs',
-           'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups',
-           'run_grid_vectorised', 'summarize', 'markdown_table', 'unfinished_runs']
+           'in_run_order', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
+           'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
+           'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups',
+           'train_groups', 'run_grid_vectorised', 'summarize', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -88,6 +88,18 @@ def prerequisite_jobs(j: Job, base_options: dict | None = None) -> list[Job]:
     opts = options_for(j.method, base_options or {}) | j.opts
     return [job(m, j.k, j.seed, budget=dict(j.budget), **o)
             for m, o in METHODS[j.method].prerequisites(opts)]
+
+def in_run_order(jobs, base_options: dict | None = None) -> list[Job]:
+    """`jobs` in their order and, recursively, their prerequisites, each just before the first run
+    that needs it."""
+    order: dict = {}
+    def visit(j, trail=()):
+        if j.key() in trail: raise ConfigError(f"circular prerequisites: {[t[0] for t in trail]}")
+        if j.key() in order: return
+        for p in prerequisite_jobs(j, base_options): visit(p, trail + (j.key(),))
+        order[j.key()] = j
+    for j in jobs: visit(j)
+    return list(order.values())
 
 def in_waves(jobs, base_options: dict | None = None) -> list[list[Job]]:
     """`jobs` and, recursively, their prerequisites, in waves: every run comes after the runs it
@@ -295,10 +307,9 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     """Run every job and its prerequisites (skipping finished ones); return one row per run of
     `jobs`; writes runs.csv."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    waves = in_waves(jobs, base.options)
-    check_options({j.method for w in waves for j in w}, base.options)
-    cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out)
-            for w in waves for j in w}
+    order = in_run_order(jobs, base.options)
+    check_options({j.method for j in order}, base.options)
+    cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for j in order}
     check_existing_runs(cfgs.values())
     # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int);
     # they are finished below
@@ -308,9 +319,14 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     if executor == "local": workers = local_workers(workers, len(cfgs))
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget())
               for k, c in cfgs.items()}
-    prog = GridProgress(totals, progress, [k for k, c in cfgs.items() if run_finished(c)])
-    results = {}
+    finished_before = {k for k, c in cfgs.items() if run_finished(c)}
+    prog = GridProgress(totals, progress, finished_before)
+    # a finished run is read here: no worker needed to skip it
+    results = {k: recorded_results(cfgs[k]) for k in finished_before}
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
+    # a local pool gets at most one run per worker: a run that becomes ready later (its
+    # prerequisites done) is not queued behind every run that needs nothing
+    limit = workers if isinstance(ex, (ProcessPoolExecutor, InProcess)) else len(cfgs)
     queue = (multiprocessing.Manager().Queue()
              if progress and isinstance(ex, ProcessPoolExecutor) else None)
     def report_for(key):
@@ -326,20 +342,23 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
             r = dict(status="failed",
                      error=str(e) if isinstance(e, GradmixError) else f"{type(e).__name__}: {e}")
         results[j.key()] = r; prog.finished(j.key(), _label(j, r))
+    waiting = [j for j in order if j.key() not in results]
+    needs = {j.key(): [p.key() for p in prerequisite_jobs(j, base.options)] for j in waiting}
+    pending = []
     try:
-        for wave in waves:
-            # a run whose prerequisite did not finish is not run: it is blocked
-            for j in wave:
+        while waiting or pending:
+            for j in [j for j in waiting if all(p in results for p in needs[j.key()])]:
+                if len(pending) >= limit: break
+                waiting.remove(j)
+                # a run whose prerequisite did not finish is not run: it is blocked
                 if (why := _blocked_by(j, base.options, results)):
                     results[j.key()] = r = dict(status="blocked", error=why)
                     prog.finished(j.key(), _label(j, r))
-            pending = [(j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))) for j in wave
-                       if j.key() not in results]
-            while pending:
-                for item in [p for p in pending if not hasattr(p[1], "done") or p[1].done()]:
-                    done(*item); pending.remove(item)
-                drain()
-                if pending: time.sleep(0.5)
+                else: pending.append((j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))))
+            for item in [p for p in pending if not hasattr(p[1], "done") or p[1].done()]:
+                done(*item); pending.remove(item)
+            drain()
+            if pending: time.sleep(0.5)
     # Ctrl-C, SIGTERM or a worker's stop: start no queued run
     except KeyboardInterrupt:
         cancel_queued(ex); raise
