@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
-from .grid import METHOD_LABELS, Job, unique_jobs, job, run_grid, unfinished_runs
+from .grid import (METHOD_LABELS, Job, unique_jobs, job, option_mismatch,
+                                      prerequisite_jobs, run_grid, unfinished_runs)
 from .tables import REPRODUCERS, Batch, TableSpec
 
 # %% auto #0
@@ -17,9 +18,9 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'reproduce_table1', 'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone',
            'tuning_choices', 'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files',
            'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
-           'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks', 'run_study', 'run_mdda_study',
-           'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults', 'run_fidelity_study', 'run_studies',
-           'adopt_tuning_runs']
+           'table1_pool_jobs', 'run_protocol', 'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks',
+           'run_study', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults',
+           'run_fidelity_study', 'run_studies', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -219,6 +220,32 @@ def table1_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:
     "Every row for each k and seed at its chosen lr (the rows built on GradMix at GradMix's)."
     return unique_jobs(job(m, k, s, budget=lr_budget(lrs.get(m, lrs["gradmix"]))) for s in seeds
                        for k in ks for m in rows)
+
+# %% ../../nbs/experiments/09_protocol.ipynb #bf737f8a
+def table1_pool_jobs(lrs: dict, ks, seeds) -> list[Job]:
+    """The stage-1 pool of Table 1's pseudo-label rows (GradMix at its chosen rate, one run per
+    (beta, gamma) setting of the pool) for each k and seed."""
+    return unique_jobs(p for j in table1_jobs(lrs, ks, seeds, rows=("gradmix_hard",))
+                       for p in prerequisite_jobs(j))
+
+def run_protocol(jobs, folder) -> pd.DataFrame:
+    """Each of `jobs` from its own results.json in `folder`: status, test and hyper-validation
+    accuracy, backbone, lr, its options (`opt_*`) and the options in which it departs from its
+    method's current defaults."""
+    out = []
+    for j in jobs:
+        f = j.dir(folder) / "results.json"
+        r = read_results_json(f) if f.exists() else {}
+        # the grid's own check: former defaults, prerequisite paths aside
+        departs = (sorted(option_mismatch(RunConfig(method=j.method, options=j.opts), r)) if r
+                   else ["(no run)"])
+        out.append(dict(method=j.method, k=j.k, seed=j.seed,
+                        status=r.get("status", "finished") if r else "missing",
+                        test_acc=r.get("test_acc"), best_hval_acc=r.get("best_hval_acc"),
+                        backbone=r.get("config", {}).get("model"),
+                        lr=r.get("budget_cfg", {}).get("lr"), departs=departs,
+                        **{f"opt_{k}": v for k, v in j.options}))
+    return pd.DataFrame(out)
 
 # %% ../../nbs/experiments/09_protocol.ipynb #d016de0f
 def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
