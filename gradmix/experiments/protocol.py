@@ -12,6 +12,7 @@ from ..train.trainer import RunConfig, describe_machine
 from .grid import (METHOD_LABELS, Job, unique_jobs, job, option_mismatch,
                                       prerequisite_jobs, run_grid, unfinished_runs)
 from .tables import REPRODUCERS, Batch, TableSpec
+from ..methods.pseudo_labels import STAGE2_DEFAULTS
 
 # %% auto #0
 __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABLE1_ROWS', 'MDDA_STUDY', 'FIDELITY_STUDY',
@@ -20,7 +21,7 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
            'table1_pool_jobs', 'run_protocol', 'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks',
            'run_study', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults',
-           'run_fidelity_study', 'run_studies', 'adopt_tuning_runs']
+           'run_fidelity_study', 'fig4_study_jobs', 'fig4_label', 'run_fig4_study', 'run_studies', 'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -272,10 +273,12 @@ def tuning_choices_of(plan) -> dict:
 
 def table1_files(rows, plan) -> dict:
     """Table 1's files: summary.csv, paired.csv (each row minus Fine-tune, paired by k and seed) and
-    table.md."""
+    table.md; with pseudo-label rows, their reports (pseudo_labels.csv/json)."""
     from gradmix.experiments.grid import markdown_table, summarize
+    from gradmix.experiments.unlabelled import LOWER_ROWS, pseudo_label_reports
     summary = summarize(rows)
     shown = [m for m in plan.params["rows"] if m in set(rows.method)]
+    if set(shown) & set(LOWER_ROWS): pseudo_label_reports(plan.jobs, plan.base, plan.out)
     return {"summary.csv": summary, "paired.csv": paired_vs(rows),
             "table.md": markdown_table(summary, shown)}
 
@@ -360,9 +363,35 @@ def run_fidelity_study(plan, rows) -> dict:
                                              index=False)
     return dict(fidelity_study=dict(ks=ks, seeds=list(seeds), **unfinished_runs(study)))
 
+def fig4_study_jobs(lrs: dict, ks, seeds) -> list[Job]:
+    """Fig. 4's other ensemble sizes: GradMix w/ hard label with each R but the default (whose runs
+    are the table's own row), at GradMix's rate."""
+    from gradmix.experiments.unlabelled import FIG4_RS
+    from gradmix.methods.pseudo_labels import pool_settings
+    # an ensemble of R takes the top R of the pool: no more than it holds
+    rs = [R for R in FIG4_RS if R != STAGE2_DEFAULTS["R"]
+          and R <= len(pool_settings(STAGE2_DEFAULTS["pool"]))]
+    return unique_jobs(job("gradmix_hard", k, s, budget=lr_budget(lrs["gradmix"]), R=R)
+                       for s in seeds for k in ks for R in rs)
+
+def fig4_label(row) -> str: return f"R = {int(row['opt_R'])}"
+
+def run_fig4_study(plan, rows) -> dict:
+    """Fig. 4 on the table's protocol: GradMix w/ hard label with each other R, every k of the
+    table, seeds 0-2, into `out/fig4-study`, with the reports of its pseudo-labels."""
+    from gradmix.experiments.unlabelled import pseudo_label_reports
+    if not plan.params["fig4_study"] or "gradmix_hard" not in plan.params["rows"]: return {}
+    seeds = plan.seeds[:3]
+    jobs = fig4_study_jobs(plan.found["lrs"], plan.ks, seeds)
+    # the stage-1 pool (a prerequisite) is the table's own
+    study = run_study(plan, "fig4-study", jobs, plan.base, [plan.out], fig4_label)
+    pseudo_label_reports(jobs, plan.base, plan.out / "fig4-study")
+    return dict(fig4_study=dict(ks=list(plan.ks), seeds=list(seeds), **unfinished_runs(study)))
+
 def run_studies(plan, rows) -> dict:
-    "The two studies beside the table: MDDA's ideas apart, then the fidelity study."
-    return run_mdda_study(plan, rows) | run_fidelity_study(plan, rows)
+    "The studies beside the table: MDDA's ideas apart, the fidelity study, then Fig. 4's."
+    return (run_mdda_study(plan, rows) | run_fidelity_study(plan, rows)
+            | run_fig4_study(plan, rows))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #317f29a3
 def adopt_tuning_runs(jobs, plan) -> None:
@@ -378,7 +407,7 @@ reproduce_table1 = REPRODUCERS.register("table1", TableSpec(
     jobs=lambda plan: table1_jobs(plan.found["lrs"], plan.ks, plan.seeds, plan.params["rows"]),
     tabulate=table1_files, seeds=tuple(range(5)),
     params=dict(tuning=None, rows=TABLE1_ROWS, mdda_study=True,
-                fidelity_study=True), prepare=tuning_choices_of,
+                fidelity_study=True, fig4_study=True), prepare=tuning_choices_of,
     configure=lambda plan, jobs: plan.base.replace(model=plan.found["backbone"]),
     adopt=adopt_tuning_runs, extra=run_studies,
     meta=lambda plan, jobs: dict(table="table1", protocol="one", backbone=plan.found["backbone"],
