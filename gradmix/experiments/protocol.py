@@ -377,16 +377,16 @@ def fig4_study_jobs(lrs: dict, ks, seeds) -> list[Job]:
 def fig4_label(row) -> str: return f"R = {int(row['opt_R'])}"
 
 def run_fig4_study(plan, rows) -> dict:
-    """Fig. 4 on the table's protocol: GradMix w/ hard label with each other R, every k of the
-    table, seeds 0-2, into `out/fig4-study`, with the reports of its pseudo-labels."""
+    """Fig. 4 on the table's protocol: GradMix w/ hard label with each other R, k = 2 and 5 (of the
+    table's), seeds 0-2, into `out/fig4-study`, with the reports of its pseudo-labels."""
     from gradmix.experiments.unlabelled import pseudo_label_reports
     if not plan.params["fig4_study"] or "gradmix_hard" not in plan.params["rows"]: return {}
-    seeds = plan.seeds[:3]
-    jobs = fig4_study_jobs(plan.found["lrs"], plan.ks, seeds)
+    ks, seeds = study_ks(plan), plan.seeds[:3]
+    jobs = fig4_study_jobs(plan.found["lrs"], ks, seeds)
     # the stage-1 pool (a prerequisite) is the table's own
     study = run_study(plan, "fig4-study", jobs, plan.base, [plan.out], fig4_label)
     pseudo_label_reports(jobs, plan.base, plan.out / "fig4-study")
-    return dict(fig4_study=dict(ks=list(plan.ks), seeds=list(seeds), **unfinished_runs(study)))
+    return dict(fig4_study=dict(ks=ks, seeds=list(seeds), **unfinished_runs(study)))
 
 def run_studies(plan, rows) -> dict:
     "The studies beside the table: MDDA's ideas apart, the fidelity study, then Fig. 4's."
