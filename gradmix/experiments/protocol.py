@@ -324,6 +324,8 @@ FIDELITY_STUDY = {
     "DCTN, hard source of smaller loss (former default)": ("dctn", dict(hard_source="min")),
     "MixMatch, lambda_u ramped over 1/4 of the run (former default)":
         ("gradmix_mixmatch", dict(rampup=0.25)),
+    "VAT, batch norm by running statistics in its passes (former default)":
+        ("gradmix_vat", dict(vat_bn="running")),
 }
 
 def fidelity_study_jobs(lrs: dict, ks, seeds, rows=TABLE1_ROWS) -> list[Job]:

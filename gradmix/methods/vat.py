@@ -4,15 +4,17 @@
 
 # %% ../../nbs/methods/07_vat.ipynb #028fe5da
 from __future__ import annotations
+from contextlib import contextmanager
 from typing import Callable
 import torch
+from torch import nn
 from torch import Tensor
 from ..core import ConfigError, torch_generator
 from .pseudo_labels import GradMixSSL, ssl_seed
 from ..train.trainer import register_method
 
 # %% auto #0
-__all__ = ['VAT_DEFAULTS', 'l2_normalize', 'kl_logits', 'vat_perturbation', 'vat_loss', 'GradMixVAT']
+__all__ = ['VAT_DEFAULTS', 'VAT_BN', 'l2_normalize', 'kl_logits', 'vat_perturbation', 'vat_loss', 'vat_mode', 'GradMixVAT']
 
 # %% ../../nbs/methods/07_vat.ipynb #a4ebd87d
 def l2_normalize(d: Tensor) -> Tensor:
@@ -45,12 +47,29 @@ def vat_loss(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 5.0, xi: flo
     return kl_logits(p_logits, f(x + r)), r
 
 # %% ../../nbs/methods/07_vat.ipynb #0d058046
-VAT_DEFAULTS = dict(vat_eps=5.0, vat_xi=1e-2, vat_iters=1)
+VAT_DEFAULTS = dict(vat_eps=5.0, vat_xi=1e-2, vat_iters=1, vat_bn="batch")
+VAT_BN = ("batch", "running")
+
+@contextmanager
+def vat_mode(model: nn.Module, bn: str = "batch"):
+    """`model` with dropout off and its batch norms normalising by each batch's own statistics,
+    running statistics untouched (`bn="batch"`), or by the running ones (`"running"`: eval)."""
+    was = model.training; model.eval()
+    batch_norm = nn.modules.batchnorm._BatchNorm
+    norms = [m for m in model.modules() if isinstance(m, batch_norm)] if bn == "batch" else []
+    tracked = [m.track_running_stats for m in norms]
+    # in training mode without tracking, a batch norm uses the batch's statistics and updates none
+    for m in norms: m.train(); m.track_running_stats = False
+    try: yield model
+    finally:
+        for m, t in zip(norms, tracked): m.track_running_stats = t
+        model.train(was)
 
 @register_method("gradmix_vat")
 class GradMixVAT(GradMixSSL):
     "GradMix w/ VAT: GradMix w/ hard label plus `lambda_u` times the VAT loss (LDS) on U."
     defaults = {**GradMixSSL.defaults, **VAT_DEFAULTS}
+    former_defaults = GradMixSSL.former_defaults | dict(vat_bn="running")
 
     def __init__(self, **opts):
         super().__init__(**opts)
@@ -58,12 +77,12 @@ class GradMixVAT(GradMixSSL):
         if o["vat_eps"] <= 0 or o["vat_xi"] <= 0:
             raise ConfigError(f"vat_eps and vat_xi must be > 0, got {o['vat_eps']}, {o['vat_xi']}")
         if o["vat_iters"] < 1: raise ConfigError(f"vat_iters must be >= 1, got {o['vat_iters']}")
+        if o["vat_bn"] not in VAT_BN:
+            raise ConfigError(f"vat_bn must be one of {list(VAT_BN)}, got {o['vat_bn']!r}")
 
     def ssl_loss(self, tr, step, x_u, batches, lam):
         o, model = self.opts, tr.model
-        was = model.training; model.eval()
-        try:
+        with vat_mode(model, o["vat_bn"]):
             lds, r = vat_loss(lambda x: model(x, tr.head), x_u, o["vat_eps"], o["vat_xi"],
                               o["vat_iters"], torch_generator(ssl_seed(tr.seed, step)))
-        finally: model.train(was)
         return lam * lds, dict(u_loss=lds.detach())
