@@ -24,8 +24,9 @@ from .paper import PAPER_KS, PAPER_TABLE1
 __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_jobs', 'plan_jobs', 'prerequisite_jobs',
            'in_run_order', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
-           'check_existing_runs', 'local_workers', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups',
-           'train_groups', 'run_grid_vectorised', 'summarize', 'markdown_table', 'unfinished_runs']
+           'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain', 'train_again', 'run_grid',
+           'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups', 'run_grid_vectorised', 'summarize',
+           'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -300,6 +301,39 @@ def local_workers(asked: int, n_runs: int) -> int:
              key=f"workers{asked}-{n}")
     return n
 
+# %% ../../nbs/experiments/01_grid.ipynb #ef6c2fdd
+def keep_inputs(j: Job, cfg: RunConfig) -> None:
+    """Write beside run `j`'s finished prerequisites what it reads from them in place of their
+    checkpoints (`Method.keep_inputs`); a failure is said, not raised (the run itself may not
+    need it here)."""
+    try: METHODS[j.method].keep_inputs(cfg.options, _task_cached(cfg))
+    except Exception as e:
+        note(f"could not keep the inputs of {j.method} k={j.k} seed={j.seed} beside its "
+             f"prerequisites ({type(e).__name__}: {e})")
+
+def prerequisites_to_retrain(order: list[Job], cfgs: dict, base_options: dict) -> list:
+    """Keep the inputs of every waiting run of `order` whose prerequisites have finished; return
+    the keys of the prerequisites that it still cannot read here (no checkpoint, nothing kept)."""
+    redo = []
+    for j in order:
+        pre = prerequisite_jobs(j, base_options)
+        if (not pre or run_finished(cfgs[j.key()])
+                or not all(run_finished(cfgs[p.key()]) for p in pre)): continue
+        keep_inputs(j, cfgs[j.key()])
+        gone = {Path(d) for d in METHODS[j.method].missing_inputs(cfgs[j.key()].options)}
+        redo += [p.key() for p in pre if Path(cfgs[p.key()].out) in gone and p.key() not in redo]
+    return redo
+
+def train_again(cfg: RunConfig) -> None:
+    """Make finished run `cfg` train again from scratch: its results.json becomes
+    results.replaced.json (an adopted run's link is removed instead: the folder it links to keeps
+    its run)."""
+    d = Path(cfg.out)
+    if d.is_symlink(): d.unlink()
+    else: (d / "results.json").replace(d / "results.replaced.json")
+    note(f"{d} trains again: a run that needs it cannot read it here (no checkpoint, nothing "
+         f"kept; a run repeats bit for bit only on the machine that made it)")
+
 # %% ../../nbs/experiments/01_grid.ipynb #192e0e09
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
              executor: str = "local", executor_opts: dict | None = None,
@@ -311,6 +345,16 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     check_options({j.method for j in order}, base.options)
     cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for j in order}
     check_existing_runs(cfgs.values())
+    needs = {j.key(): [p.key() for p in prerequisite_jobs(j, base.options)] for j in order}
+    users: dict = {}
+    for j in order:
+        for p in needs[j.key()]: users.setdefault(p, []).append(j)
+    # on another machine a finished prerequisite may be unreadable: it trains again, and so do
+    # the runs made from its former version (the folder never mixes the two)
+    for key in prerequisites_to_retrain(order, cfgs, base.options):
+        train_again(cfgs[key])
+        for u in users[key]:
+            if run_finished(cfgs[u.key()]): train_again(cfgs[u.key()])
     # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int);
     # they are finished below
     if vectorise:
@@ -342,8 +386,11 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
             r = dict(status="failed",
                      error=str(e) if isinstance(e, GradmixError) else f"{type(e).__name__}: {e}")
         results[j.key()] = r; prog.finished(j.key(), _label(j, r))
+        # kept at once (a pool run's softmax on U): the session may end before its users start
+        for u in users.get(j.key(), ()):
+            if all(finished(p) for p in needs[u.key()]): keep_inputs(u, cfgs[u.key()])
+    def finished(key): return key in results and results[key].get("status") == "finished"
     waiting = [j for j in order if j.key() not in results]
-    needs = {j.key(): [p.key() for p in prerequisite_jobs(j, base.options)] for j in waiting}
     pending = []
     try:
         while waiting or pending:

@@ -91,3 +91,9 @@ class Finetune(Method):
     @classmethod
     def prerequisite_options(cls, options, dirs):
         return dict(source_ckpt=str(Path(dirs[0]) / "checkpoint.pt"))
+    @classmethod
+    def missing_inputs(cls, options):
+        # nothing is kept in place of Source-only's checkpoint: a run of a few minutes, not worth
+        # committing 2 MB of weights per seed
+        ck = options.get("source_ckpt")
+        return [Path(ck).parent] if ck and not Path(ck).exists() else []

@@ -25,9 +25,9 @@ from fastcore.basics import patch_to
 __all__ = ['POOLS', 'KL_DIRECTIONS', 'V_PICKS', 'V_BALANCES', 'U_PROBS', 'STAGE2_DEFAULTS', 'SSL_DEFAULTS', 'pool_settings',
            'pool_prerequisites', 'read_results', 'rank_pool', 'check_pool_dirs', 'load_member', 'ensemble_probs',
            'hard_pseudo_labels', 'soft_pseudo_labels', 'soft_label_loss', 'enlarge_v', 'PseudoLabels', 'pseudo_label',
-           'member_probs', 'compute_pseudo_labels', 'pseudo_label_report', 'plot_confusion', 'LabelLeakError',
-           'SealedLabels', 'seal_labels', 'split_positions', 'stage2_task', 'use_task', 'GradMixPseudo', 'GradMixHard',
-           'GradMixSoft', 'ssl_seed', 'step_rng', 'ramp_weight', 'GradMixSSL']
+           'member_probs', 'compute_pseudo_labels', 'readable_member', 'pseudo_label_report', 'plot_confusion',
+           'LabelLeakError', 'SealedLabels', 'seal_labels', 'split_positions', 'stage2_task', 'use_task',
+           'GradMixPseudo', 'GradMixHard', 'GradMixSoft', 'ssl_seed', 'step_rng', 'ramp_weight', 'GradMixSSL']
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #46660c23
 POOLS = Registry("pool", builtins=["gradmix.methods"])
@@ -88,8 +88,9 @@ def load_member(d, task: Task, device="cpu") -> nn.Module:
                           f"than this run's")
     ck = d / "checkpoint.pt"
     if not ck.exists():
-        raise ConfigError(f"pool run {d} has no checkpoint.pt (checkpoints are not committed); "
-                          f"delete {d / 'results.json'} to train it again")
+        raise ConfigError(f"pool run {d} has no checkpoint.pt (checkpoints are not committed) and "
+                          f"no valid {U_PROBS}: a grid trains it again; outside one, delete "
+                          f"{d / 'results.json'} and train it again")
     fields = {f.name for f in dataclasses.fields(Budget)}
     bc = {k: v for k, v in r["budget_cfg"].items() if k in fields}
     budget = Budget(**bc | dict(seeds=tuple(bc.get("seeds", ()))))
@@ -231,6 +232,11 @@ def compute_pseudo_labels(task: Task, pool_dirs, R: int = 3, threshold: float = 
     members = rank_pool(pool_dirs, R)
     probs = torch.stack([member_probs(m["dir"], task, device) for m in members])
     return pseudo_label(probs, task.V.y, members, threshold, per_class, seed, pick, balance)
+
+def readable_member(d) -> bool:
+    """Can a stage-2 run read pool run `d`'s softmax on U on this machine: from its `u_probs.pt`
+    (committed) or from its checkpoint (not committed)?"""
+    return (Path(d) / U_PROBS).exists() or (Path(d) / "checkpoint.pt").exists()
 
 # %% ../../nbs/methods/06_pseudo_labels.ipynb #9d93b249
 def _confusion(t: Tensor, p: Tensor, C: int) -> list:
@@ -382,6 +388,18 @@ class GradMixPseudo(GradMixMethod):
         return pool_prerequisites(options.get("pool", cls.defaults["pool"]))
     @classmethod
     def prerequisite_options(cls, options, dirs): return dict(pool_dirs=[str(d) for d in dirs])
+    @classmethod
+    def keep_inputs(cls, options, task):
+        # every finished member, not only the top R: a study with another R (Fig. 4) reads them
+        dirs = [Path(d) for d in options.get("pool_dirs") or []]
+        for d in dirs:
+            if (d / "checkpoint.pt").exists(): member_probs(d, task)
+        return [d / U_PROBS for d in dirs if (d / U_PROBS).exists()]
+    @classmethod
+    def missing_inputs(cls, options):
+        return [Path(d) for d in options.get("pool_dirs") or []
+                if read_results(d).get("status", "finished") == "finished"
+                and not readable_member(d)]
 
     def setup(self, tr):
         self.pl = self.pseudo_labels(tr)

@@ -201,6 +201,19 @@ def prerequisite_options(cls, options: dict, dirs: list[Path]) -> dict:
     order)."""
     return {}
 
+@patch_to(Method, cls_method=True)
+def keep_inputs(cls, options: dict, task: Task) -> list[Path]:
+    """Write beside this run's finished prerequisites (found through `options`) the small files it
+    reads from them in place of their checkpoints, which are not committed; return those files."""
+    return []
+
+@patch_to(Method, cls_method=True)
+def missing_inputs(cls, options: dict) -> list[Path]:
+    """The finished prerequisites' folders that hold neither the checkpoint nor the kept file this
+    run reads: a grid trains them again (a run repeats bit for bit only on the machine that made
+    it)."""
+    return []
+
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cc
 def _atomic_torch_save(obj, path: Path) -> None:
     tmp = path.with_suffix(".tmp"); torch.save(obj, tmp); os.replace(tmp, path)
