@@ -324,15 +324,14 @@ def prerequisites_to_retrain(order: list[Job], cfgs: dict, base_options: dict) -
         redo += [p.key() for p in pre if Path(cfgs[p.key()].out) in gone and p.key() not in redo]
     return redo
 
-def train_again(cfg: RunConfig) -> None:
+def train_again(cfg: RunConfig, why: str) -> None:
     """Make finished run `cfg` train again from scratch: its results.json becomes
     results.replaced.json (an adopted run's link is removed instead: the folder it links to keeps
     its run)."""
     d = Path(cfg.out)
     if d.is_symlink(): d.unlink()
     else: (d / "results.json").replace(d / "results.replaced.json")
-    note(f"{d} trains again: a run that needs it cannot read it here (no checkpoint, nothing "
-         f"kept; a run repeats bit for bit only on the machine that made it)")
+    note(f"{d} trains again: {why}")
 
 # %% ../../nbs/experiments/01_grid.ipynb #192e0e09
 def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: bool = True,
@@ -345,16 +344,18 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     check_options({j.method for j in order}, base.options)
     cfgs = {j.key(): job_config(j, base.replace(threads=base.threads or 1), out) for j in order}
     check_existing_runs(cfgs.values())
-    needs = {j.key(): [p.key() for p in prerequisite_jobs(j, base.options)] for j in order}
+    needs = {j.key(): prerequisite_jobs(j, base.options) for j in order}
     users: dict = {}
     for j in order:
-        for p in needs[j.key()]: users.setdefault(p, []).append(j)
+        for p in needs[j.key()]: users.setdefault(p.key(), []).append(j)
     # on another machine a finished prerequisite may be unreadable: it trains again, and so do
     # the runs made from its former version (the folder never mixes the two)
     for key in prerequisites_to_retrain(order, cfgs, base.options):
-        train_again(cfgs[key])
+        train_again(cfgs[key], "a run that needs it cannot read it here (no checkpoint, nothing "
+                    "kept; a run repeats bit for bit only on the machine that made it)")
         for u in users[key]:
-            if run_finished(cfgs[u.key()]): train_again(cfgs[u.key()])
+            if run_finished(cfgs[u.key()]):
+                train_again(cfgs[u.key()], f"it was made from the former {cfgs[key].out}")
     # compatible runs first train as vectorised groups (at most `vectorise` runs each if an int);
     # they are finished below
     if vectorise:
@@ -388,17 +389,19 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
         results[j.key()] = r; prog.finished(j.key(), _label(j, r))
         # kept at once (a pool run's softmax on U): the session may end before its users start
         for u in users.get(j.key(), ()):
-            if all(finished(p) for p in needs[u.key()]): keep_inputs(u, cfgs[u.key()])
-    def finished(key): return key in results and results[key].get("status") == "finished"
+            if all(finished(p.key()) for p in needs[u.key()]): keep_inputs(u, cfgs[u.key()])
+    def finished(key):
+        return key in results and results[key].get("status", "finished") == "finished"
     waiting = [j for j in order if j.key() not in results]
     pending = []
     try:
         while waiting or pending:
-            for j in [j for j in waiting if all(p in results for p in needs[j.key()])]:
+            ready = [j for j in waiting if all(p.key() in results for p in needs[j.key()])]
+            for j in ready:
                 if len(pending) >= limit: break
                 waiting.remove(j)
                 # a run whose prerequisite did not finish is not run: it is blocked
-                if (why := _blocked_by(j, base.options, results)):
+                if (why := _blocked_by(needs[j.key()], results)):
                     results[j.key()] = r = dict(status="blocked", error=why)
                     prog.finished(j.key(), _label(j, r))
                 else: pending.append((j, ex.submit(run_job, cfgs[j.key()], report_for(j.key()))))
@@ -423,9 +426,10 @@ def cancel_queued(ex) -> None:
     # once: a second call waits for nothing
     if isinstance(ex, ProcessPoolExecutor): ex.shutdown(wait=True, cancel_futures=True)
 
-def _blocked_by(j: Job, options: dict, results: dict) -> str | None:
-    "Why `j` cannot run (a prerequisite of this grid diverged, failed or was blocked), or None."
-    bad = [(p, results[p.key()]["status"]) for p in prerequisite_jobs(j, options)
+def _blocked_by(needs: list[Job], results: dict) -> str | None:
+    """Why a run that needs the runs `needs` cannot run (one diverged, failed or was blocked), or
+    None."""
+    bad = [(p, results[p.key()]["status"]) for p in needs
            if p.key() in results and results[p.key()].get("status", "finished") != "finished"]
     return "; ".join(f"not run: the run it needs ({p.method} k={p.k} seed={p.seed}) {s}"
                      for p, s in bad) or None

@@ -368,11 +368,8 @@ def run_fidelity_study(plan, rows) -> dict:
 def fig4_study_jobs(lrs: dict, ks, seeds) -> list[Job]:
     """Fig. 4's other ensemble sizes: GradMix w/ hard label with each R but the default (whose runs
     are the table's own row), at GradMix's rate."""
-    from gradmix.experiments.unlabelled import FIG4_RS
-    from gradmix.methods.pseudo_labels import pool_settings
-    # an ensemble of R takes the top R of the pool: no more than it holds
-    rs = [R for R in FIG4_RS if R != STAGE2_DEFAULTS["R"]
-          and R <= len(pool_settings(STAGE2_DEFAULTS["pool"]))]
+    from gradmix.experiments.unlabelled import ensemble_sizes
+    rs = [R for R in ensemble_sizes(STAGE2_DEFAULTS["pool"]) if R != STAGE2_DEFAULTS["R"]]
     return unique_jobs(job("gradmix_hard", k, s, budget=lr_budget(lrs["gradmix"]), R=R)
                        for s in seeds for k in ks for R in rs)
 

@@ -18,8 +18,8 @@ from .paper import PAPER_FIG4, PAPER_TABLE2
 
 # %% auto #0
 __all__ = ['LOWER_ROWS', 'reproduce_table1_lower', 'reproduce_table2', 'FIG4_RS', 'reproduce_fig4', 'run_identity', 'adopt_runs',
-           'pseudo_label_reports', 'table2_summary', 'table2_markdown', 'plot_table2', 'fig4_summary', 'fig4_markdown',
-           'plot_fig4']
+           'pseudo_label_reports', 'table2_summary', 'table2_markdown', 'plot_table2', 'ensemble_sizes', 'fig4_summary',
+           'fig4_markdown', 'plot_fig4']
 
 # %% ../../nbs/experiments/04_unlabelled.ipynb #1b0e0e14
 LOWER_ROWS = ("gradmix_soft", "gradmix_hard", "gradmix_vat", "gradmix_mixmatch")
@@ -221,6 +221,10 @@ def plot_table2(summary: pd.DataFrame, k: int = 3, paper=PAPER_TABLE2):
 # %% ../../nbs/experiments/04_unlabelled.ipynb #b9422086
 FIG4_RS = (1, 2, 3, 4, 5)
 
+def ensemble_sizes(pool: str) -> list[int]:
+    "Fig. 4's ensemble sizes R that pool `pool` can make (an ensemble takes its top R runs)."
+    return [R for R in FIG4_RS if R <= len(pool_settings(pool))]
+
 def fig4_summary(rows: pd.DataFrame) -> pd.DataFrame:
     "Mean, s.e. and count of the test accuracy (%) per (k, R) of the finished runs."
     ok = rows[rows.status == "finished"]
@@ -248,7 +252,7 @@ def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
 def _fig4_prepare(plan) -> dict:
     "The pool, and the ensemble sizes R it can make (at most its size)."
     found = _pool_of(plan)
-    return found | dict(Rs=[R for R in FIG4_RS if R <= len(pool_settings(found["pool"]))])
+    return found | dict(Rs=ensemble_sizes(found["pool"]))
 
 def _fig4_jobs(plan) -> list:
     jo = {k: v for k, v in _stage2_job_options(plan.base).items() if k != "R"}
