@@ -28,8 +28,8 @@ from .budgets import Budget, get_budget
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'LOCK_FILE', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method',
-           'Method', 'Trainer', 'StopRequested', 'stop_requests', 'run_lock', 'code_provenance', 'describe_machine',
-           'json_safe', 'check_out_dir', 'config_for_task', 'run']
+           'Method', 'Trainer', 'StopRequested', 'stop_requests', 'run_lock', 'code_provenance', 'cpu_name',
+           'describe_machine', 'json_safe', 'check_out_dir', 'config_for_task', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -619,12 +619,22 @@ def code_provenance() -> dict:
     return dict(gradmix=gradmix.__version__, git_commit=commit, git_dirty=dirty,
                 torch=torch.__version__, numpy=version("numpy"), av=version("av"))
 
+def cpu_name() -> str:
+    "The processor's model name (from /proc/cpuinfo on Linux; else what `platform` knows)."
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or "unknown processor"
+
 def describe_machine(device=None) -> str:
     """Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its
-    results: processor, CPU count and, on a GPU, its name."""
+    results: processor, CPU count, the CPU kernels torch chose and, on a GPU, its name."""
     d = default_device(device)
-    return f"{platform.machine()} {os.cpu_count()} cpus" + (f", {torch.cuda.get_device_name(d)}"
-                                                            if d.type == "cuda" else "")
+    # the kernels (AVX2, AVX512) set a run's float rounding: the same run on two machines differs
+    cpu = (f"{platform.machine()} {os.cpu_count()} cpus ({cpu_name()}, "
+           f"{torch.backends.cpu.get_cpu_capability()} kernels)")
+    return cpu + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
 
 # %% ../../nbs/train/02_trainer.ipynb #9c5358d0
 @patch_to(Trainer)
