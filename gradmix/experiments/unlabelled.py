@@ -51,7 +51,9 @@ def adopt_runs(jobs, base: RunConfig, out, sources=None) -> list[str]:
             want = None
             for s in siblings:
                 c = j.dir(s)
-                if not ((c / "results.json").exists() and (c / "checkpoint.pt").exists()): continue
+                # a run without its checkpoint (a fresh clone) too: its users read what is kept
+                # beside it, or the grid trains it again
+                if not (c / "results.json").exists(): continue
                 r = read_results_json(c / "results.json")
                 if r.get("status") != "finished": continue
                 want = want or run_identity(job_config(j, base, out))
