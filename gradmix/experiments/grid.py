@@ -311,12 +311,13 @@ def keep_inputs(j: Job, cfg: RunConfig) -> None:
         note(f"could not keep the inputs of {j.method} k={j.k} seed={j.seed} beside its "
              f"prerequisites ({type(e).__name__}: {e})")
 
-def prerequisites_to_retrain(order: list[Job], cfgs: dict, base_options: dict) -> list:
-    """Keep the inputs of every waiting run of `order` whose prerequisites have finished; return
-    the keys of the prerequisites that it still cannot read here (no checkpoint, nothing kept)."""
+def prerequisites_to_retrain(order: list[Job], cfgs: dict, needs: dict) -> list:
+    """Keep the inputs of every waiting run of `order` whose prerequisites (`needs[key]`) have
+    finished; return the keys of the prerequisites that it still cannot read here (no checkpoint,
+    nothing kept)."""
     redo = []
     for j in order:
-        pre = prerequisite_jobs(j, base_options)
+        pre = needs[j.key()]
         if (not pre or run_finished(cfgs[j.key()])
                 or not all(run_finished(cfgs[p.key()]) for p in pre)): continue
         keep_inputs(j, cfgs[j.key()])
@@ -350,7 +351,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
         for p in needs[j.key()]: users.setdefault(p.key(), []).append(j)
     # on another machine a finished prerequisite may be unreadable: it trains again, and so do
     # the runs made from its former version (the folder never mixes the two)
-    for key in prerequisites_to_retrain(order, cfgs, base.options):
+    for key in prerequisites_to_retrain(order, cfgs, needs):
         train_again(cfgs[key], "a run that needs it cannot read it here (no checkpoint, nothing "
                     "kept; a run repeats bit for bit only on the machine that made it)")
         for u in users[key]:
