@@ -100,7 +100,7 @@ def study_table(df: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
     ref = df[df.variant == reference].set_index(["k", "seed"])
     out = []
     for (v, k), g in df.groupby(["variant", "k"], sort=False):
-        d = g.set_index(["k", "seed"]).join(ref[["test", "hval"]], rsuffix="_ref", how="inner")
+        d = g.set_index(["k", "seed"]).join(ref[["test", "hval"]].add_suffix("_ref"), how="inner")
         out.append({"variant": v, "k": k, "n": len(g), "test %": _ms(g.test).lstrip("+"),
                     "hval %": _ms(g.hval).lstrip("+"),
                     "Δ test vs ref": _ms(d.test - d.test_ref) if v != reference else "",

@@ -26,7 +26,7 @@ __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_j
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
            'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain', 'train_again', 'run_grid',
            'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups', 'run_grid_vectorised', 'summarize',
-           'markdown_table', 'unfinished_runs']
+           'mean_se', 'summary_cell', 'markdown_table', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -510,10 +510,16 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     s["n_diverged"] = s["n_diverged"].fillna(0).astype(int)
     return s
 
-def _cell(r) -> str:
+def mean_se(mean: float, se: float, n: int) -> str:
+    "`mean ± se` to two decimals; the mean alone when a single run has no standard error."
+    return f"{mean:.2f} ± {se:.2f}" if n > 1 else f"{mean:.2f}"
+
+def summary_cell(r: pd.DataFrame) -> str:
+    """A table cell from `summarize`'s row of one method and k: mean ± s.e. (n runs, diverged
+    ones counted apart), or – where there is none."""
     if not len(r): return "–"
     r = r.iloc[0]; div = f", {int(r['n_diverged'])} diverged" if r["n_diverged"] else ""
-    return (f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"]
+    return (f"{mean_se(r['mean'], r['se'], r['n'])} (n={int(r['n'])}{div})" if r["n"]
             else f"diverged (n={int(r['n_diverged'])})")
 
 def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1) -> str:
@@ -526,7 +532,7 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
         cells = []
         for k in ks:
             p = paper.get(m); pk = f"{p[PAPER_KS.index(k)]:.2f}" if p and k in PAPER_KS else "–"
-            cells += [_cell(summary[(summary.method == m) & (summary.k == k)]), pk]
+            cells += [summary_cell(summary[(summary.method == m) & (summary.k == k)]), pk]
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

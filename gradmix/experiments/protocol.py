@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 from ..core import ConfigError, read_results_json
 from ..train.trainer import RunConfig, describe_machine
-from .grid import (METHOD_LABELS, Job, unique_jobs, job, option_mismatch,
-                                      prerequisite_jobs, run_grid, unfinished_runs)
+from .grid import (METHOD_LABELS, Job, unique_jobs, job, mean_se,
+                                      option_mismatch, prerequisite_jobs, run_grid, unfinished_runs)
 from .tables import REPRODUCERS, Batch, TableSpec
 from ..methods.pseudo_labels import STAGE2_DEFAULTS
 
@@ -102,7 +102,8 @@ def tuning_markdown(summary: pd.DataFrame, picks: pd.DataFrame, chosen: str | No
             s = summary[(summary.backbone == b) & (summary.method == m)].sort_values("lr")
             if not len(p): cells += ["–", "–"]; continue
             r = p.iloc[0]
-            cells.append(f"{r.lr:g}: {r.hval:.2f} ± {r.hval_se:.2f} ({r.test:.2f}; n={int(r.n)})")
+            cells.append(f"{r.lr:g}: {mean_se(r.hval, r.hval_se, r.n)} "
+                         f"({r.test:.2f}; n={int(r.n)})")
             cells.append(", ".join(f"{x.lr:g}: " + (f"{x.hval:.1f}" if x.n else "–")
                                    + (f" ({int(x.n_diverged)} div.)" if x.n_diverged else "")
                                    for x in s.itertuples()))

@@ -11,7 +11,7 @@ from ..core import GradmixError, read_results_json
 from ..models.nets import MODELS
 from ..train.budgets import BUDGETS
 from ..train.trainer import METHODS, RunConfig
-from .grid import METHOD_LABELS, job, plan_jobs, summarize
+from .grid import METHOD_LABELS, job, plan_jobs, summarize, summary_cell
 from .tables import REPRODUCERS, TableSpec
 from .paper import PAPER_TABLE3, TABLE3_KS
 
@@ -52,12 +52,6 @@ def summarize_table3(rows: pd.DataFrame) -> pd.DataFrame:
     cols = ["metric", "method", "k", "mean", "se", "n", "n_diverged"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
-def _fmt(s: pd.DataFrame) -> str:
-    if not len(s): return "–"
-    r = s.iloc[0]; div = f", {int(r['n_diverged'])} diverged" if r["n_diverged"] else ""
-    return (f"{r['mean']:.2f} ± {r['se']:.2f} (n={int(r['n'])}{div})" if r["n"]
-            else f"diverged (n={int(r['n_diverged'])})")
-
 def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None,
                     paper=PAPER_TABLE3) -> str:
     """Table 3 in Markdown: per-frame then per-video accuracy, ours (mean ± s.e., n runs) beside the
@@ -71,7 +65,7 @@ def markdown_table3(summary: pd.DataFrame, methods=TABLE3_METHODS, ks=None,
         cells = []
         for metric, k in cols:
             p = paper.get(meth, {}).get(metric)
-            cells += [_fmt(summary[(summary.metric == metric) & (summary.method == meth)
+            cells += [summary_cell(summary[(summary.metric == metric) & (summary.method == meth)
                                    & (summary.k == k)]),
                       f"{p[TABLE3_KS.index(k)]:.2f}" if p and k in TABLE3_KS else "–"]
         lines.append(f"| {TABLE3_LABELS.get(meth, meth)} | {TABLE3_DATA.get(meth, '')} | "

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import pandas as pd
-from .grid import (job, job_config, in_waves, markdown_table, summarize,
-                                      unfinished_runs)
+from .grid import (job, job_config, in_waves, markdown_table, mean_se,
+                                      summarize, unfinished_runs)
 from ..core import read_results_json
 from .tables import REPRODUCERS, TableSpec
 from ..methods.pseudo_labels import (STAGE2_DEFAULTS, GradMixPseudo, compute_pseudo_labels,
@@ -161,8 +161,8 @@ def table2_markdown(summary: pd.DataFrame, R: int = 3, paper=PAPER_TABLE2) -> st
              f"(paper, k=3) |", "|" + " --- |" * 7]
     for r in summary.itertuples():
         p = paper.get((float(r.beta), round(float(r.gamma), 1)))
-        lines.append(f"| {r.k} | {r.beta:g} | {r.gamma:g} | {r.test_mean:.2f} ± {r.test_se:.2f} "
-                     f"(n={r.n}) | {r.hval_mean:.2f} ± {r.hval_se:.2f} | {r.n_top}/{r.n} | "
+        lines.append(f"| {r.k} | {r.beta:g} | {r.gamma:g} | {mean_se(r.test_mean, r.test_se, r.n)} "
+                     f"(n={r.n}) | {mean_se(r.hval_mean, r.hval_se, r.n)} | {r.n_top}/{r.n} | "
                      f"{'–' if p is None else f'{p:.2f}'} |")
     return "\n".join(lines)
 
@@ -245,7 +245,7 @@ def fig4_markdown(summary: pd.DataFrame, paper=PAPER_FIG4) -> str:
         for k in ks:
             r = summary[(summary.k == k) & (summary.R == R)]
             p = paper.get(k, {}).get(R)
-            cells += [f"{r['mean'].iloc[0]:.2f} ± {r['se'].iloc[0]:.2f} (n={int(r['n'].iloc[0])})"
+            cells += [f"{mean_se(*r[['mean', 'se', 'n']].iloc[0])} (n={int(r['n'].iloc[0])})"
                       if len(r) else "–", "–" if p is None else f"{p:.2f}"]
         lines.append(f"| {R} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
