@@ -619,13 +619,22 @@ def code_provenance() -> dict:
     return dict(gradmix=gradmix.__version__, git_commit=commit, git_dirty=dirty,
                 torch=torch.__version__, numpy=version("numpy"), av=version("av"))
 
-def cpu_name() -> str:
-    "The processor's model name (from /proc/cpuinfo on Linux; else what `platform` knows)."
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or "unknown processor"
+def cpu_name(cpuinfo: str | None = None) -> str:
+    """The processor's model name and, where /proc/cpuinfo gives them, its family, model and
+    stepping: a virtual machine often names two CPU generations alike ("AMD EPYC"), and they round
+    floats differently. Reads `cpuinfo` (the file's text; default: this machine's), else what
+    `platform` knows."""
+    if cpuinfo is None:
+        try: cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError: cpuinfo = ""
+    first = {}   # the first processor's fields (all cores of a machine are alike)
+    for line in cpuinfo.splitlines():
+        key, sep, value = line.partition(":")
+        if sep: first.setdefault(key.strip(), value.strip())
+    name = first.get("model name") or platform.processor() or "unknown processor"
+    ids = [f"{label} {first[key]}" for key, label in
+           (("cpu family", "family"), ("model", "model"), ("stepping", "stepping")) if key in first]
+    return ", ".join([name, " ".join(ids)]) if ids else name
 
 def describe_machine(device=None) -> str:
     """Where a run ran (or a grid of runs on `device`, resolved as `default_device` does), for its
