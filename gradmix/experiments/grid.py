@@ -26,7 +26,7 @@ __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_j
            'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
            'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain', 'train_again', 'run_grid',
            'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups', 'run_grid_vectorised', 'summarize',
-           'mean_se', 'summary_cell', 'markdown_table', 'unfinished_runs']
+           'mean_se', 'summary_cell', 'markdown_table', 'plot_vs_paper', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -535,6 +535,35 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
             cells += [summary_cell(summary[(summary.method == m) & (summary.k == k)]), pk]
         lines.append(f"| {METHOD_LABELS.get(m, m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+# %% ../../nbs/experiments/01_grid.ipynb #75c71dea
+def plot_vs_paper(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1):
+    """The table as a figure, one panel per k: ours (mean ± s.e. over seeds; a single run without a
+    bar) and the paper's number for each method."""
+    import matplotlib.pyplot as plt
+    from gradmix.site import FIG_WIDTH
+    ks = sorted(summary.k.unique())
+    fig, axes = plt.subplots(1, len(ks), figsize=(FIG_WIDTH, 1.2 + 0.28 * len(methods)),
+                             sharex=True, sharey=True, squeeze=False, layout="constrained")
+    for ax, k in zip(axes[0], ks):
+        for i, m in enumerate(methods):
+            r = summary[(summary.method == m) & (summary.k == k) & (summary.n > 0)]
+            if len(r):
+                r = r.iloc[0]
+                ax.errorbar(r["mean"], i, xerr=r["se"] if r["n"] > 1 else None, fmt="o", ms=4,
+                            color="C0", capsize=2, label="ours")
+            if (p := paper.get(m)) and k in PAPER_KS:
+                ax.plot(p[PAPER_KS.index(k)], i, "D", ms=5, mfc="none", color="C3", label="paper")
+        ax.set_title(f"k = {k}", fontsize=9); ax.grid(axis="x", alpha=0.4)
+    axes[0, 0].set_yticks(range(len(methods)), [METHOD_LABELS.get(m, m) for m in methods])
+    axes[0, 0].invert_yaxis()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    keep = dict(zip(labels, handles))   # one entry per label, ours first
+    shown = [label for label in ("ours", "paper") if label in keep]
+    fig.legend([keep[label] for label in shown], shown, loc="outside upper center", ncol=2,
+               frameon=False)
+    fig.supxlabel("test accuracy %", fontsize=9)
+    return fig
 
 # %% ../../nbs/experiments/01_grid.ipynb #e1cbf55c
 def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
