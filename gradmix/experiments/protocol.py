@@ -21,7 +21,8 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
            'table1_pool_jobs', 'run_protocol', 'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks',
            'run_study', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults',
-           'run_fidelity_study', 'fig4_study_jobs', 'fig4_label', 'run_fig4_study', 'run_studies', 'adopt_tuning_runs']
+           'run_fidelity_study', 'fig4_study_jobs', 'fig4_label', 'run_fig4_study', 'run_studies', 'fig4_on_protocol',
+           'adopt_tuning_runs']
 
 # %% ../../nbs/experiments/09_protocol.ipynb #51d6aaac
 # the ablation study's grid (a test checks they agree; importing it here would be circular)
@@ -392,6 +393,26 @@ def run_studies(plan, rows) -> dict:
     "The studies beside the table: MDDA's ideas apart, the fidelity study, then Fig. 4's."
     return (run_mdda_study(plan, rows) | run_fidelity_study(plan, rows)
             | run_fig4_study(plan, rows))
+
+# %% ../../nbs/experiments/09_protocol.ipynb #554f3196
+def fig4_on_protocol(out) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Fig. 4 under Table 1's protocol, read from the table's folder `out`: the runs (the study's
+    other R, and the table's own GradMix w/ hard label runs as the default R, at the study's k and
+    seeds) and the reports of their pseudo-labels; None until the study has run."""
+    out, R = Path(out), STAGE2_DEFAULTS["R"]
+    study_dir = out / "fig4-study"
+    if not (study_dir / "runs.csv").exists(): return None
+    study = pd.read_csv(study_dir / "runs.csv")
+    at_study = lambda d: d[d.k.isin(set(study.k)) & d.seed.isin(set(study.seed))]
+    table = pd.read_csv(out / "runs.csv")
+    hard = at_study(table[table.method == "gradmix_hard"]).assign(opt_R=R, label=f"R = {R}")
+    runs = pd.concat([study, hard], ignore_index=True)
+    reports = [pd.read_csv(f) for f in (study_dir / "pseudo_labels.csv", out / "pseudo_labels.csv")
+               if f.exists()]
+    pls = pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=["k", "R"])
+    pls = at_study(pls[pls.R.isin(set(runs.opt_R))])
+    return (runs.sort_values(["k", "seed", "opt_R"], ignore_index=True),
+            pls.sort_values(["k", "seed", "R"], ignore_index=True))
 
 # %% ../../nbs/experiments/09_protocol.ipynb #317f29a3
 def adopt_tuning_runs(jobs, plan) -> None:
