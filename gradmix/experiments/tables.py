@@ -185,8 +185,12 @@ def run_spec(spec: TableSpec, base: RunConfig, out=None, ks=None, seeds=None, wo
     files = spec.tabulate(rows, plan); write_files(files, plan.out)
     meta = {"table": spec.name, **common_meta(plan, t0, rows),
             **(spec.meta(plan, plan.jobs) if spec.meta else {})}
-    if spec.extra: meta |= spec.extra(plan, rows)
-    (plan.out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    write_meta = lambda: (plan.out / "meta.json").write_text(json.dumps(meta, indent=1,
+                                                                      default=str))
+    if spec.extra:
+        # the table's record first: a long step after it (Table 1's studies) may be stopped
+        write_meta(); meta |= spec.extra(plan, rows)
+    write_meta()
     return tuple(files[f] for f in spec.returns)
 
 # %% ../../nbs/experiments/02_tables.ipynb #dde15e27
