@@ -621,9 +621,9 @@ def code_provenance() -> dict:
 
 def cpu_name(cpuinfo: str | None = None) -> str:
     """The processor's model name and, where /proc/cpuinfo gives them, its family, model and
-    stepping: a virtual machine often names two CPU generations alike ("AMD EPYC"), and they round
-    floats differently. Reads `cpuinfo` (the file's text; default: this machine's), else what
-    `platform` knows."""
+    stepping: a virtual machine often names two CPU generations alike ("AMD EPYC"), and a run
+    repeats bit for bit only on the machine that made it. Reads `cpuinfo` (the file's text;
+    default: this machine's), else what `platform` knows."""
     if cpuinfo is None:
         try: cpuinfo = Path("/proc/cpuinfo").read_text()
         except OSError: cpuinfo = ""
