@@ -23,10 +23,11 @@ from .paper import PAPER_KS, PAPER_TABLE1
 # %% auto #0
 __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_jobs', 'plan_jobs', 'prerequisite_jobs',
            'in_run_order', 'in_waves', 'options_for', 'check_options', 'job_config', 'recorded_results', 'run_job',
-           'QueueReport', 'InProcess', 'GridProgress', 'run_finished', 'option_mismatch', 'budget_mismatch',
-           'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain', 'train_again', 'run_grid',
-           'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups', 'run_grid_vectorised', 'summarize',
-           'mean_se', 'summary_cell', 'markdown_table', 'plot_vs_paper', 'unfinished_runs']
+           'QueueReport', 'InProcess', 'GridProgress', 'seconds_per_step', 'run_finished', 'option_mismatch',
+           'budget_mismatch', 'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain',
+           'train_again', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups',
+           'run_grid_vectorised', 'summarize', 'mean_se', 'summary_cell', 'markdown_table', 'plot_vs_paper',
+           'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -196,15 +197,21 @@ EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(worker
 
 # %% ../../nbs/experiments/01_grid.ipynb #beda6f2b
 class GridProgress:
-    """One progress bar over the steps of the runs a grid trains (runs report their step). Runs
-    `finished` before it starts stay out of the bar: counted whole, they would make a resumed grid's
-    time left far too short."""
-    def __init__(self, totals: dict, enabled: bool = True, finished=()):
+    """One progress bar over the steps of the runs a grid trains (runs report their step), each step
+    weighted by `cost[key]`, its run's expected seconds per step (`seconds_per_step`; 1 if not
+    given), so that the time left reads right when a step of one method costs several of another's.
+    Runs `finished` before it starts stay out of the bar: counted whole, they would make a resumed
+    grid's time left far too short."""
+    def __init__(self, totals: dict, enabled: bool = True, finished=(), cost: dict | None = None):
         self.before = set(finished) & set(totals)
         self.totals = {k: v for k, v in totals.items() if k not in self.before}
+        self.cost = {k: (cost or {}).get(k, 1.0) for k in self.totals}
         self.steps, self.n_done, self.last = dict.fromkeys(self.totals, 0), 0, ""
-        self.bar = progress_bar(range(max(sum(self.totals.values()), 1))) if enabled else None
+        self.bar = (progress_bar(range(max(round(self._work(self.totals)), 1))) if enabled
+                    else None)
         if self.bar: self.bar.update(0)
+
+    def _work(self, steps: dict) -> float: return sum(n * self.cost[k] for k, n in steps.items())
 
     def step(self, key, step: int) -> None:
         if key in self.steps: self.steps[key] = max(self.steps[key], step); self._show()
@@ -218,11 +225,23 @@ class GridProgress:
         before = f" ({len(self.before)} more were done before)" if self.before else ""
         self.bar.comment = (f"{self.n_done}/{len(self.totals)} runs done{before}"
                             + (f"; last {self.last}" if self.last else ""))
-        self.bar.update(min(sum(self.steps.values()), self.bar.total))
+        self.bar.update(min(round(self._work(self.steps)), self.bar.total))
 
     def close(self) -> None:
         # the bar's line ends before anything else is printed
         if self.bar: self.bar.on_iter_end(); print(flush=True)
+
+def seconds_per_step(cfgs: dict, recorded: dict) -> dict:
+    """{key: expected seconds per step} for the runs `cfgs`: the mean over the finished runs in
+    `recorded` ({key: results}) of the same method; a method without one gets the mean over the
+    methods with one (1 when there are none)."""
+    per_method: dict = {}
+    for key, r in recorded.items():
+        if r and r.get("status", "finished") == "finished" and r.get("wall_s") and r.get("steps"):
+            per_method.setdefault(cfgs[key].method, []).append(r["wall_s"] / r["steps"])
+    means = {m: sum(v) / len(v) for m, v in per_method.items()}
+    fallback = sum(means.values()) / len(means) if means else 1.0
+    return {key: means.get(c.method, fallback) for key, c in cfgs.items()}
 
 def _label(j: Job, r: dict) -> str:
     what = f"{100 * r['test_acc']:.2f}%" if r.get("status") == "finished" else r.get("status")
@@ -366,9 +385,9 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     totals = {k: get_method(c.method, **c.options).total_steps(c.get_budget())
               for k, c in cfgs.items()}
     finished_before = {k for k, c in cfgs.items() if run_finished(c)}
-    prog = GridProgress(totals, progress, finished_before)
     # a finished run is read here: no worker needed to skip it
     results = {k: recorded_results(cfgs[k]) for k in finished_before}
+    prog = GridProgress(totals, progress, finished_before, seconds_per_step(cfgs, results))
     ex = EXECUTORS[executor](workers=workers, **(executor_opts or {}))
     # a local pool gets at most one run per worker: a run that becomes ready later (its
     # prerequisites done) is not queued behind every run that needs nothing
