@@ -27,7 +27,7 @@ __all__ = ['METHOD_LABELS', 'TABLE1_UPPER', 'EXECUTORS', 'Job', 'job', 'unique_j
            'budget_mismatch', 'check_existing_runs', 'local_workers', 'keep_inputs', 'prerequisites_to_retrain',
            'train_again', 'run_grid', 'cancel_queued', 'expand_source_only', 'plan_groups', 'train_groups',
            'run_grid_vectorised', 'summarize', 'mean_se', 'summary_cell', 'markdown_table', 'plot_vs_paper',
-           'unfinished_runs']
+           'paper_minus', 'unfinished_runs']
 
 # %% ../../nbs/experiments/01_grid.ipynb #8f33e825
 METHOD_LABELS = {"target_only": "Target only", "source_only": "Source only",
@@ -556,9 +556,11 @@ def markdown_table(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABL
     return "\n".join(lines)
 
 # %% ../../nbs/experiments/01_grid.ipynb #75c71dea
-def plot_vs_paper(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1):
+def plot_vs_paper(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE1,
+                  xlabel: str = "test accuracy %", ref: float | None = None):
     """The table as a figure, one panel per k: ours (mean ± s.e. over seeds; a single run without a
-    bar) and the paper's number for each method."""
+    bar) and the paper's number for each method; a grey line at x = `ref` if given (0 for
+    differences)."""
     import matplotlib.pyplot as plt
     from gradmix.site import FIG_WIDTH
     ks = sorted(summary.k.unique())
@@ -574,6 +576,7 @@ def plot_vs_paper(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE
             if (p := paper.get(m)) and k in PAPER_KS:
                 ax.plot(p[PAPER_KS.index(k)], i, "D", ms=5, mfc="none", color="C3", label="paper")
         ax.set_title(f"k = {k}", fontsize=9); ax.grid(axis="x", alpha=0.4)
+        if ref is not None: ax.axvline(ref, color="0.4", lw=1, zorder=0)
     axes[0, 0].set_yticks(range(len(methods)), [METHOD_LABELS.get(m, m) for m in methods])
     axes[0, 0].invert_yaxis()
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -581,8 +584,13 @@ def plot_vs_paper(summary: pd.DataFrame, methods=TABLE1_UPPER, paper=PAPER_TABLE
     shown = [label for label in ("ours", "paper") if label in keep]
     fig.legend([keep[label] for label in shown], shown, loc="outside upper center", ncol=2,
                frameon=False)
-    fig.supxlabel("test accuracy %", fontsize=9)
+    fig.supxlabel(xlabel, fontsize=9)
     return fig
+
+def paper_minus(baseline: str = "finetune", paper=PAPER_TABLE1) -> dict:
+    "The paper's Table 1 as each row minus `baseline`'s number at the same k, in points."
+    return {m: tuple(round(a - b, 2) for a, b in zip(v, paper[baseline]))
+            for m, v in paper.items() if m != baseline}
 
 # %% ../../nbs/experiments/01_grid.ipynb #e1cbf55c
 def unfinished_runs(rows: pd.DataFrame, extra=()) -> dict:
