@@ -19,8 +19,8 @@ __all__ = ['LRS', 'TUNED_METHODS', 'BACKBONES', 'reproduce_table1_tuning', 'TABL
            'reproduce_table1', 'lr_budget', 'tuning_jobs', 'lr_order', 'tuning_summary', 'choose_backbone',
            'tuning_choices', 'tuning_markdown', 'tuning_batches', 'rate_stage', 'check_tuning_call', 'tuning_files',
            'tuning_rows', 'read_choices', 'chosen_lr', 'mdda_study_jobs', 'mdda_study_label', 'table1_jobs',
-           'table1_pool_jobs', 'run_protocol', 'paired_vs', 'tuning_choices_of', 'table1_files', 'study_ks',
-           'run_study', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults',
+           'table1_pool_jobs', 'run_protocol', 'paired_vs', 'compute_spent', 'tuning_choices_of', 'table1_files',
+           'study_ks', 'run_study', 'run_mdda_study', 'fidelity_study_jobs', 'fidelity_label', 'paired_with_defaults',
            'run_fidelity_study', 'fig4_study_jobs', 'fig4_label', 'run_fig4_study', 'run_studies', 'fig4_on_protocol',
            'adopt_tuning_runs']
 
@@ -262,6 +262,27 @@ def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
              if m != baseline]
     return (pd.concat(parts, ignore_index=True) if parts
             else pd.DataFrame(columns=["k", "mean", "se", "n", "method"]))
+
+# %% ../../nbs/experiments/09_protocol.ipynb #bf72809e
+def compute_spent(out, pattern: str = "*/*/k*/seed*") -> pd.DataFrame:
+    """Per method of the runs in folder `out` (`pattern`: a run folder's path in it): runs trained
+    here, runs adopted (links), runs trained twice, the mean seconds of a run trained here and the
+    hours all its runs' training took here (former records included)."""
+    rows = []
+    for d in sorted(Path(out).glob(pattern)):
+        if not (d / "results.json").exists(): continue
+        r, adopted, former = read_results_json(d / "results.json"), d.is_symlink(), \
+            d / "results.replaced.json"
+        again = former.exists() and not adopted
+        spent = 0.0 if adopted else (r.get("wall_s") or 0.0) + (
+            (read_results_json(former).get("wall_s") or 0.0) if again else 0.0)
+        rows.append(dict(method=r["method"], adopted=adopted, again=again, spent=spent,
+                         run_s=None if adopted else r.get("wall_s")))
+    f = pd.DataFrame(rows, columns=["method", "adopted", "again", "spent", "run_s"])
+    g = f.groupby("method", sort=False)
+    return pd.DataFrame(dict(trained=g.size() - g.adopted.sum(), adopted=g.adopted.sum(),
+                             trained_twice=g.again.sum(), mean_s=g.run_s.mean(),
+                             hours=g.spent.sum() / 3600)).reset_index()
 
 # %% ../../nbs/experiments/09_protocol.ipynb #42de4954
 def tuning_choices_of(plan) -> dict:
