@@ -263,7 +263,7 @@ def paired_vs(rows: pd.DataFrame, baseline: str = "finetune") -> pd.DataFrame:
     return (pd.concat(parts, ignore_index=True) if parts
             else pd.DataFrame(columns=["k", "mean", "se", "n", "method"]))
 
-# %% ../../nbs/experiments/09_protocol.ipynb #bf72809e
+# %% ../../nbs/experiments/09_protocol.ipynb #a48faee9
 def compute_spent(out, pattern: str = "*/*/k*/seed*") -> pd.DataFrame:
     """Per method of the runs in folder `out` (`pattern`: a run folder's path in it): runs trained
     here, runs adopted (links), runs trained twice, the mean seconds of a run trained here and the
