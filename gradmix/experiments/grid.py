@@ -372,7 +372,7 @@ def run_grid(jobs: list[Job], base: RunConfig, out, workers: int = 1, progress: 
     # the runs made from its former version (the folder never mixes the two)
     for key in prerequisites_to_retrain(order, cfgs, needs):
         train_again(cfgs[key], "a run that needs it cannot read it here (no checkpoint, nothing "
-                    "kept; a run repeats bit for bit only on the machine that made it)")
+                    "kept; a run need not repeat bit for bit on another machine)")
         for u in users[key]:
             if run_finished(cfgs[u.key()]):
                 train_again(cfgs[u.key()], f"it was made from the former {cfgs[key].out}")

@@ -210,8 +210,7 @@ def keep_inputs(cls, options: dict, task: Task) -> list[Path]:
 @patch_to(Method, cls_method=True)
 def missing_inputs(cls, options: dict) -> list[Path]:
     """The finished prerequisites' folders that hold neither the checkpoint nor the kept file this
-    run reads: a grid trains them again (a run repeats bit for bit only on the machine that made
-    it)."""
+    run reads: a grid trains them again (a run need not repeat bit for bit on another machine)."""
     return []
 
 # %% ../../nbs/train/02_trainer.ipynb #d5c584cc
@@ -622,7 +621,7 @@ def code_provenance() -> dict:
 def cpu_name(cpuinfo: str | None = None) -> str:
     """The processor's model name and, where /proc/cpuinfo gives them, its family, model and
     stepping: a virtual machine often names two CPU generations alike ("AMD EPYC"), and a run
-    repeats bit for bit only on the machine that made it. Reads `cpuinfo` (the file's text;
+    need not repeat bit for bit on another machine. Reads `cpuinfo` (the file's text;
     default: this machine's), else what `platform` knows."""
     if cpuinfo is None:
         try: cpuinfo = Path("/proc/cpuinfo").read_text()
