@@ -199,19 +199,28 @@ EXECUTORS.register("local", lambda workers=1, **opts: ProcessPoolExecutor(worker
 class GridProgress:
     """One progress bar over the steps of the runs a grid trains (runs report their step), each step
     weighted by `cost[key]`, its run's expected seconds per step (`seconds_per_step`; 1 if not
-    given), so that the time left reads right when a step of one method costs several of another's.
-    Runs `finished` before it starts stay out of the bar: counted whole, they would make a resumed
-    grid's time left far too short."""
+    given), so that the time left reads right when a step of one method costs several of another's;
+    the weights are scaled so that the bar still counts as many units as there are steps. Runs
+    `finished` before it starts stay out of the bar: counted whole, they would make a resumed grid's
+    time left far too short."""
     def __init__(self, totals: dict, enabled: bool = True, finished=(), cost: dict | None = None):
         self.before = set(finished) & set(totals)
         self.totals = {k: v for k, v in totals.items() if k not in self.before}
-        self.cost = {k: (cost or {}).get(k, 1.0) for k in self.totals}
+        cost = {k: (cost or {}).get(k, 1.0) for k in self.totals}
+        weighted = sum(n * cost[k] for k, n in self.totals.items())
+        scale = sum(self.totals.values()) / weighted if weighted > 0 else 1.0
+        self.cost = {k: c * scale for k, c in cost.items()}
         self.steps, self.n_done, self.last = dict.fromkeys(self.totals, 0), 0, ""
         self.bar = (progress_bar(range(max(round(self._work(self.totals)), 1))) if enabled
                     else None)
         if self.bar: self.bar.update(0)
 
     def _work(self, steps: dict) -> float: return sum(n * self.cost[k] for k, n in steps.items())
+
+    def position(self) -> int:
+        "How far the bar is: the steps done, each weighted by its cost."
+        done = round(self._work(self.steps))
+        return min(done, self.bar.total) if self.bar else done
 
     def step(self, key, step: int) -> None:
         if key in self.steps: self.steps[key] = max(self.steps[key], step); self._show()
@@ -225,7 +234,7 @@ class GridProgress:
         before = f" ({len(self.before)} more were done before)" if self.before else ""
         self.bar.comment = (f"{self.n_done}/{len(self.totals)} runs done{before}"
                             + (f"; last {self.last}" if self.last else ""))
-        self.bar.update(min(round(self._work(self.steps)), self.bar.total))
+        self.bar.update(self.position())
 
     def close(self) -> None:
         # the bar's line ends before anything else is printed
