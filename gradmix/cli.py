@@ -16,7 +16,7 @@ from .train.budgets import BUDGETS, get_budget
 from .train.trainer import METHODS, RunConfig, StopRequested, check_out_dir, run
 from .weighting.base import RULES
 from .experiments.grid import (EXECUTORS, METHOD_LABELS, PAPER_KS, PAPER_TABLE1,
-                                      TABLE1_UPPER, job)
+                                      TABLE1_UPPER, job, summary_cell)
 from .experiments.tables import REPRODUCERS
 from .engines.vectorised import COMPILE_BACKENDS
 
@@ -42,7 +42,7 @@ def demo(out="runs/demo", k: int = 5, seed: int = 0, budget="demo", progress: bo
     for m in TABLE1_UPPER:
         r = summary[summary.method == m]
         paper = f"{PAPER_TABLE1[m][col]:.2f}" if col is not None else "–"
-        if len(r): lines.append(f"| {METHOD_LABELS[m]} | {_cell(r)} | {paper} |")
+        if len(r): lines.append(f"| {METHOD_LABELS[m]} | {summary_cell(r)} | {paper} |")
     lines += ["", DEMO_NOTE, "",
               f"results: {Path(out).resolve()} (runs.csv, summary.csv, per-run history); "
               f"{time.time() - t0:.0f} s"]
@@ -57,10 +57,6 @@ DEMO_NOTE = ("The demo is a quick check on embedded data (8x8 optdigits and 5,00
              "MNIST 0-4 -> MNIST 5-9, a 4x wider network, 10,000 steps, 10 seeds): its ordering of "
              "the methods can differ from the paper's, whose numbers are shown for orientation "
              "only. `gradmix reproduce table1-upper` reruns the paper's digit task.")
-
-def _cell(r) -> str:
-    r = r.iloc[0]
-    return f"{r['mean']:.2f}" if r["n"] else "diverged"
 
 # %% ../nbs/90_cli.ipynb #ca3deb7c
 _SHORTCUTS = ("weighting", "beta", "gamma", "solver", "rho_agg", "grouping")
