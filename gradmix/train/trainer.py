@@ -4,8 +4,8 @@
 
 # %% ../../nbs/train/02_trainer.ipynb #959c7c31
 from __future__ import annotations
-import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, platform, signal
-import subprocess, threading, time
+import contextlib, copy, dataclasses, functools, importlib.metadata, json, os, platform, re
+import signal, subprocess, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,7 +29,7 @@ from .budgets import Budget, get_budget
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'LOCK_FILE', 'RunConfig', 'group_accuracy', 'evaluate_metrics', 'evaluate', 'get_method',
            'Method', 'Trainer', 'StopRequested', 'stop_requests', 'run_lock', 'code_provenance', 'cpu_name',
-           'describe_machine', 'json_safe', 'check_out_dir', 'config_for_task', 'run']
+           'describe_machine', 'recorded_processor', 'json_safe', 'check_out_dir', 'config_for_task', 'run']
 
 # %% ../../nbs/train/02_trainer.ipynb #a0c7e102
 @dataclass
@@ -643,6 +643,12 @@ def describe_machine(device=None) -> str:
     cpu = (f"{platform.machine()} {os.cpu_count()} cpus ({cpu_name()}, "
            f"{torch.backends.cpu.get_cpu_capability()} kernels)")
     return cpu + (f", {torch.cuda.get_device_name(d)}" if d.type == "cuda" else "")
+
+def recorded_processor(machine: str | None) -> str:
+    """The processor a run's recorded `machine` (`describe_machine`'s text) names, without cores,
+    torch's kernels or GPU; "not named" for a run recorded before the package read it."""
+    named = re.search(r"\((.*?)(?:, \w+ kernels)?\)", machine or "")
+    return named.group(1) if named else "not named"
 
 # %% ../../nbs/train/02_trainer.ipynb #9c5358d0
 @patch_to(Trainer)
